@@ -1,0 +1,4 @@
+export * from './event';
+export * from './event-id';
+export * from './correlation-ids';
+export * from './verdict';

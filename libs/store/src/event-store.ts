@@ -1,0 +1,104 @@
+import type { DenyEvent, Layer, Verdict } from '@denytrace/schema';
+
+/** How much the store keeps: only events with a refusal mark (default) or every event. */
+export type Retention = 'refusals' | 'all';
+
+/**
+ * One per-minute counter row: how many requests a layer saw in one UTC minute, split by the
+ * dimensions spikes use. These are the denominators of deny ratios. `count` adds up on conflict.
+ */
+export interface CounterRow {
+  /** Start of the UTC minute, epoch ms. */
+  minute: number;
+  dataset: string;
+  layer: Layer;
+  /** HTTP status the layer logged, 0 when none. */
+  status: number;
+  /** `read` (GET/HEAD/OPTIONS), `write` (POST/PUT/PATCH/DELETE) or `other`. */
+  method_class: 'read' | 'write' | 'other';
+  /** ISO 3166 country, '' when unknown. */
+  country: string;
+  count: number;
+}
+
+/** A rejected record kept for inspection: file, 1-based line, reason, and the raw text (bounded). */
+export interface QuarantineRow {
+  source_file: string;
+  line: number;
+  reason: string;
+  detail: string;
+  raw: string;
+}
+
+/** What the store remembers of a file it read: its fingerprint and how far it got. */
+export interface FileState {
+  /** Fingerprint of the file's first bytes (see ingest/fingerprint.ts). */
+  fingerprint: string;
+  path: string;
+  /** Number of physical lines already read and accounted for. */
+  lines: number;
+  /** Bytes of (decompressed) input already read. */
+  bytes: number;
+  format: string | null;
+  updated_at: string;
+}
+
+/** Filter for listing verdicts. Times are ISO-8601 UTC; `since` inclusive, `until` exclusive. */
+export interface TraceFilter {
+  status?: number;
+  layer?: Layer;
+  rule?: string;
+  since?: string;
+  until?: string;
+  /** Default 100. */
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+/** How much of each dataset was ingested for a time range: proof that a layer's log exists. */
+export interface DatasetCoverage {
+  dataset: string;
+  layer: Layer;
+  /** First and last minute with any counted record, epoch ms. */
+  first_minute: number;
+  last_minute: number;
+  records: number;
+}
+
+/**
+ * The one storage interface (DESIGN.md "Storage"). SQLite is the embedded default, Elasticsearch
+ * the production store; both pass `store.suite.ts`. All methods are async; the SQLite one is
+ * synchronous underneath.
+ */
+export interface EventStore {
+  /** Writes events; an event whose `event.id` is already stored is skipped. Returns how many were new. */
+  bulkInsert(events: readonly DenyEvent[]): Promise<{ inserted: number; duplicates: number }>;
+  /** Adds counter rows (count += on the same key). */
+  addCounters(rows: readonly CounterRow[]): Promise<void>;
+  /** Keeps rejected records. */
+  quarantine(rows: readonly QuarantineRow[]): Promise<void>;
+  getFileState(fingerprint: string): Promise<FileState | undefined>;
+  setFileState(state: FileState): Promise<void>;
+
+  /** Every stored event that carries any of these correlation ids. */
+  eventsByCorrelationIds(ids: readonly string[]): Promise<DenyEvent[]>;
+  /** Stored events with `@timestamp` in [since, until), ordered by time; streamed in pages. */
+  eventsInRange(since: string, until: string): AsyncIterable<DenyEvent>;
+  /** First and last stored event time, or undefined when empty. */
+  eventTimeBounds(): Promise<{ first: string; last: string } | undefined>;
+
+  /** Replaces every verdict whose first_seen lies in [since, until) with these (a re-decision of that window). */
+  replaceTraces(since: string, until: string, verdicts: readonly Verdict[]): Promise<void>;
+  /** The verdict of the trace holding this correlation id (`kind:value`), or whose trace_id it is. */
+  getTrace(idOrCorrelationId: string): Promise<Verdict | undefined>;
+  /** Verdicts, newest first, paged. */
+  listTraces(filter: TraceFilter): Promise<{ items: Verdict[]; next_cursor: string | null }>;
+
+  /** Per-dataset coverage in [since, until) from the counters. */
+  coverage(since: string, until: string): Promise<DatasetCoverage[]>;
+  /** Summed counters in [since, until) grouped by the given columns. */
+  counterTotals(since: string, until: string, groupBy: ReadonlyArray<'dataset' | 'layer' | 'status' | 'method_class' | 'country'>): Promise<Array<Record<string, string | number>>>;
+
+  close(): Promise<void>;
+}
