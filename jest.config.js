@@ -1,11 +1,12 @@
 /** Jest: TypeScript through SWC (keeps decorator metadata for Nest), lib aliases as in tsconfig.json. */
-const libs = ['schema', 'parsers', 'correlation', 'store', 'config', 'ingest', 'network', 'samples'];
+const libs = ['schema', 'parsers', 'correlation', 'store', 'config', 'ingest', 'network', 'samples', 'traces'];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', {
+      swcrc: false,
       jsc: {
         target: 'es2022',
         parser: { syntax: 'typescript', decorators: true },

@@ -58,14 +58,19 @@ export function xrayToW3c(root: string): string {
 
 /**
  * Correlation ids for any trace-ish value a log may hold: an X-Amzn-Trace-Id header or Root
- * (→ `xray:`), a 32-hex trace id (→ `trace:` and the `xray:` it maps to), or a W3C
+ * (→ `xray:`; a header with `Self=` also gives the Self id), a 32-hex trace id (→ `trace:` and the `xray:` it maps to), or a W3C
  * `traceparent` (→ the same as its trace id). Unknown shapes give no id.
  */
 export function traceCorrelationIds(value: string | null | undefined): string[] {
   if (!value) return [];
   const v = value.trim();
   const root = xrayRoot(v);
-  if (root) return [`xray:${root}`];
+  if (root) {
+    // An ALB that received a client's own Root logs `Self=1-…;Root=1-…`: the Root may be reused by
+    // that client across requests, the Self is the load balancer's own and unique per request.
+    const self = /(?:^|;)\s*Self=(1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24})/.exec(v)?.[1];
+    return self ? [`xray:${root}`, `xray:${self.toLowerCase()}`] : [`xray:${root}`];
+  }
   let hex: string | undefined;
   if (HEX32.test(v)) hex = v.toLowerCase();
   else {

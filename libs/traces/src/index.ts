@@ -1,0 +1,3 @@
+export * from './redecide';
+export * from './report';
+export * from './route-template';
