@@ -1,0 +1,88 @@
+/**
+ * The SQLite schema of `events.db` (DESIGN.md "Storage"). Every statement is idempotent
+ * (`IF NOT EXISTS`), so it runs at each open; `PRAGMA user_version` holds {@link SCHEMA_VERSION}.
+ *
+ * Times are epoch milliseconds (UTC) in INTEGER columns; whole documents are JSON text.
+ * Indexes are kept to what lookups need, because every index on a random key (event id,
+ * correlation id) slows the insert path (DESIGN.md "Measured on these machines").
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS events (
+  rowid    INTEGER PRIMARY KEY,
+  id       TEXT    NOT NULL UNIQUE,  -- event.id; INSERT OR IGNORE on it makes re-ingest a no-op
+  ts       INTEGER NOT NULL,         -- @timestamp, epoch ms UTC
+  dataset  TEXT    NOT NULL,         -- event.dataset
+  layer    TEXT    NOT NULL,         -- denytrace.layer
+  status   INTEGER,                  -- http.response.status_code
+  decision TEXT    NOT NULL,         -- denytrace.decision
+  action   TEXT,                     -- event.action
+  rule_id  TEXT,                     -- rule.id
+  country  TEXT,                     -- source.geo.country_iso_code
+  doc      TEXT    NOT NULL          -- the whole DenyEvent as JSON
+);
+CREATE INDEX IF NOT EXISTS events_ts ON events (ts);  -- (ts, rowid): range streaming order
+
+-- One row per (correlation id, event); the primary key doubles as the index on cid.
+CREATE TABLE IF NOT EXISTS event_ids (
+  cid         TEXT    NOT NULL,
+  event_rowid INTEGER NOT NULL,
+  PRIMARY KEY (cid, event_rowid)
+) WITHOUT ROWID;
+
+-- Per-minute counters: the denominators of deny ratios. count adds up on the key.
+CREATE TABLE IF NOT EXISTS counters (
+  minute       INTEGER NOT NULL,  -- start of the UTC minute, epoch ms
+  dataset      TEXT    NOT NULL,
+  layer        TEXT    NOT NULL,
+  status       INTEGER NOT NULL,
+  method_class TEXT    NOT NULL,
+  country      TEXT    NOT NULL,
+  count        INTEGER NOT NULL,
+  PRIMARY KEY (minute, dataset, layer, status, method_class, country)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS quarantine (
+  rowid       INTEGER PRIMARY KEY,
+  key         TEXT    NOT NULL UNIQUE,  -- hash of file, line and raw text: the same rejection is kept once
+  source_file TEXT    NOT NULL,
+  line        INTEGER NOT NULL,
+  reason      TEXT    NOT NULL,
+  detail      TEXT    NOT NULL,
+  raw         TEXT    NOT NULL,         -- bounded, see MAX_QUARANTINE_RAW_CHARS
+  created_at  INTEGER NOT NULL          -- epoch ms UTC
+);
+
+CREATE TABLE IF NOT EXISTS file_state (
+  fingerprint TEXT    PRIMARY KEY,
+  path        TEXT    NOT NULL,
+  lines       INTEGER NOT NULL,
+  bytes       INTEGER NOT NULL,
+  format      TEXT,
+  updated_at  TEXT    NOT NULL
+) WITHOUT ROWID;
+
+-- Verdicts, one per trace.
+CREATE TABLE IF NOT EXISTS traces (
+  trace_id       TEXT    PRIMARY KEY,
+  first_seen     INTEGER NOT NULL,  -- epoch ms UTC
+  status         INTEGER,
+  emitting_layer TEXT,
+  rule_id        TEXT,              -- decisive_rule.id
+  doc            TEXT    NOT NULL   -- the whole Verdict as JSON
+);
+CREATE INDEX IF NOT EXISTS traces_first_seen ON traces (first_seen, trace_id);
+
+CREATE TABLE IF NOT EXISTS trace_ids (
+  cid      TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  PRIMARY KEY (cid, trace_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trace_ids_trace ON trace_ids (trace_id);
+`;
+
+/** `quarantine.raw` keeps at most this many characters (8 KiB). */
+export const MAX_QUARANTINE_RAW_CHARS = 8192;
+/** `quarantine.detail` keeps at most this many characters. */
+export const MAX_QUARANTINE_DETAIL_CHARS = 1024;

@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { hasRefusalMark, type DenyEvent, type Verdict } from '@denytrace/schema';
+import type {
+  CounterRow, DatasetCoverage, EventStore, FileState, QuarantineRow, Retention, TraceFilter,
+} from '../event-store';
+import { StoreError } from '../store-error';
+import { isoToMs, msToIso } from '../time-range';
+import { MAX_QUARANTINE_DETAIL_CHARS, MAX_QUARANTINE_RAW_CHARS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql';
+import { SqliteTraceRows } from './trace-rows';
+
+/** Options of {@link SqliteEventStore.open}. */
+export interface SqliteStoreOptions {
+  /** Directory holding `events.db`; created (with parents) when missing. */
+  dataDir: string;
+  /** `refusals` (default): `bulkInsert` skips events without a refusal mark; `all`: keeps every event. */
+  retention?: Retention;
+  /** Events read per page by `eventsInRange` (default 1000). */
+  pageSize?: number;
+  /** How long a write waits for another connection's lock, ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/** Columns `counterTotals` may group by (a whitelist: they are spliced into SQL). */
+const GROUP_COLUMNS: ReadonlySet<string> = new Set(['dataset', 'layer', 'status', 'method_class', 'country']);
+/** Bound parameters per `IN (…)` chunk, well under SQLite's limit. */
+const ID_CHUNK = 500;
+const MINUTE_MS = 60_000;
+
+type EventRow = { rowid: number; ts: number; doc: string };
+
+/**
+ * The embedded `EventStore` (DESIGN.md "Storage"): one SQLite file, `<dataDir>/events.db`, opened
+ * with WAL, `synchronous=NORMAL` and a busy timeout, schema version in `PRAGMA user_version`.
+ * Each write call is one transaction over statements prepared once. Events are stored as JSON with
+ * the queried fields as columns (`ts` epoch ms UTC); correlation ids go to `event_ids`. Verdicts
+ * live in `traces`/`trace_ids` (see trace-rows.ts). better-sqlite3 is synchronous: the async
+ * methods resolve after the work is done. Throws {@link StoreError}.
+ */
+export class SqliteEventStore implements EventStore {
+  /** Absolute path of `events.db`. */
+  readonly file: string;
+  readonly retention: Retention;
+  private readonly pageSize: number;
+  private readonly traces: SqliteTraceRows;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly byIdStatements = new Map<number, Database.Statement<unknown[], EventRow>>();
+
+  private constructor(private readonly db: Database.Database, file: string, options: SqliteStoreOptions) {
+    this.file = file;
+    this.retention = options.retention ?? 'refusals';
+    this.pageSize = Math.max(1, options.pageSize ?? 1000);
+    this.stmt = prepareStatements(db);
+    this.traces = new SqliteTraceRows(db);
+  }
+
+  /**
+   * Opens (creating when missing) `<dataDir>/events.db`. Throws `StoreError('unusable_data_dir')`
+   * when the directory cannot be created or written, `StoreError('corrupt')` when the file is not a
+   * SQLite database or has a newer schema; the message names the path.
+   */
+  static open(options: SqliteStoreOptions): SqliteEventStore {
+    const dir = path.resolve(options.dataDir);
+    ensureDirectory(dir);
+    const file = path.join(dir, 'events.db');
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file);
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new StoreError('corrupt', `${file} has schema version ${version}, newer than this denytrace's ${SCHEMA_VERSION}`);
+      }
+      const conn = db;
+      conn.transaction(() => {
+        conn.exec(SCHEMA_SQL);
+        conn.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+      return new SqliteEventStore(conn, file, options);
+    } catch (err) {
+      db?.close();
+      throw openError(file, err);
+    }
+  }
+
+  async bulkInsert(events: readonly DenyEvent[]): Promise<{ inserted: number; duplicates: number; skipped: number }> {
+    const db = this.conn();
+    const { insertEvent, insertEventId } = this.stmt;
+    const keepAll = this.retention === 'all';
+    let inserted = 0;
+    let duplicates = 0;
+    let skipped = 0;
+    db.transaction(() => {
+      for (const e of events) {
+        if (!keepAll && !hasRefusalMark(e)) { skipped++; continue; }
+        const ts = isoToMs(e['@timestamp'], `event ${e.event.id} @timestamp`);
+        const info = insertEvent.run(
+          e.event.id, ts, e.event.dataset, e.denytrace.layer, e.http?.response?.status_code ?? null,
+          e.denytrace.decision, e.event.action ?? null, e.rule?.id ?? null, e.source?.geo?.country_iso_code ?? null,
+          JSON.stringify(e),
+        );
+        if (info.changes === 0) { duplicates++; continue; }
+        inserted++;
+        for (const cid of e.denytrace.correlation_ids) insertEventId.run(cid, info.lastInsertRowid);
+      }
+    })();
+    return { inserted, duplicates, skipped };
+  }
+
+  async addCounters(rows: readonly CounterRow[]): Promise<void> {
+    const db = this.conn();
+    const { upsertCounter } = this.stmt;
+    db.transaction(() => {
+      for (const r of rows) {
+        const minute = r.minute - (((r.minute % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+        upsertCounter.run(minute, r.dataset, r.layer, r.status, r.method_class, r.country, r.count);
+      }
+    })();
+  }
+
+  async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
+    const db = this.conn();
+    const { insertQuarantine } = this.stmt;
+    const now = Date.now();
+    db.transaction(() => {
+      for (const r of rows) {
+        const raw = r.raw.length > MAX_QUARANTINE_RAW_CHARS ? r.raw.slice(0, MAX_QUARANTINE_RAW_CHARS) : r.raw;
+        const key = createHash('sha1').update(`${r.source_file}\n${r.line}\n${r.reason}\n`).update(raw).digest('base64url');
+        insertQuarantine.run(key, r.source_file, r.line, r.reason, r.detail.slice(0, MAX_QUARANTINE_DETAIL_CHARS), raw, now);
+      }
+    })();
+  }
+
+  async getFileState(fingerprint: string): Promise<FileState | undefined> {
+    this.conn();
+    return this.stmt.getFileState.get(fingerprint) as FileState | undefined;
+  }
+
+  async setFileState(s: FileState): Promise<void> {
+    this.conn();
+    this.stmt.setFileState.run(s.fingerprint, s.path, s.lines, s.bytes, s.format, s.updated_at);
+  }
+
+  async eventsByCorrelationIds(ids: readonly string[]): Promise<DenyEvent[]> {
+    const db = this.conn();
+    const unique = [...new Set(ids)];
+    const found = new Map<number, EventRow>();
+    for (let i = 0; i < unique.length; i += ID_CHUNK) {
+      const chunk = unique.slice(i, i + ID_CHUNK);
+      let stmt = this.byIdStatements.get(chunk.length);
+      if (!stmt) {
+        stmt = db.prepare<unknown[], EventRow>(
+          `SELECT DISTINCT e.rowid AS rowid, e.ts AS ts, e.doc AS doc FROM event_ids i JOIN events e ON e.rowid = i.event_rowid
+           WHERE i.cid IN (${chunk.map(() => '?').join(',')})`,
+        );
+        this.byIdStatements.set(chunk.length, stmt);
+      }
+      for (const row of stmt.all(...chunk)) found.set(row.rowid, row);
+    }
+    return [...found.values()].sort((a, b) => a.ts - b.ts || a.rowid - b.rowid).map((r) => JSON.parse(r.doc) as DenyEvent);
+  }
+
+  /** Pages of {@link SqliteStoreOptions.pageSize} by keyset on (ts, rowid): memory does not grow with the range. */
+  async *eventsInRange(since: string, until: string): AsyncIterable<DenyEvent> {
+    const sinceMs = isoToMs(since, 'since');
+    const untilMs = isoToMs(until, 'until');
+    this.conn();
+    let rows = this.stmt.rangeFirst.all(sinceMs, untilMs, this.pageSize) as EventRow[];
+    while (rows.length > 0) {
+      for (const r of rows) yield JSON.parse(r.doc) as DenyEvent;
+      if (rows.length < this.pageSize) return;
+      const last = rows[rows.length - 1];
+      this.conn();
+      rows = this.stmt.rangeNext.all(last.ts, last.rowid, untilMs, this.pageSize) as EventRow[];
+    }
+  }
+
+  async eventTimeBounds(): Promise<{ first: string; last: string } | undefined> {
+    this.conn();
+    const row = this.stmt.timeBounds.get() as { first: number | null; last: number | null };
+    return row.first === null || row.last === null ? undefined : { first: msToIso(row.first), last: msToIso(row.last) };
+  }
+
+  async replaceTraces(since: string, until: string, verdicts: readonly Verdict[]): Promise<void> {
+    const sinceMs = isoToMs(since, 'since');
+    const untilMs = isoToMs(until, 'until');
+    this.conn();
+    this.traces.replace(sinceMs, untilMs, verdicts);
+  }
+
+  async getTrace(idOrCorrelationId: string): Promise<Verdict | undefined> {
+    this.conn();
+    return this.traces.get(idOrCorrelationId);
+  }
+
+  async listTraces(filter: TraceFilter): Promise<{ items: Verdict[]; next_cursor: string | null }> {
+    this.conn();
+    return this.traces.list(filter);
+  }
+
+  /** Counter rows whose minute is in [since, until), summed per dataset and layer, ordered by dataset. */
+  async coverage(since: string, until: string): Promise<DatasetCoverage[]> {
+    const sinceMs = isoToMs(since, 'since');
+    const untilMs = isoToMs(until, 'until');
+    this.conn();
+    return this.stmt.coverage.all(sinceMs, untilMs) as DatasetCoverage[];
+  }
+
+  /** Counter rows whose minute is in [since, until), summed as `count` per value of the `groupBy` columns (ordered by them). */
+  async counterTotals(
+    since: string, until: string, groupBy: ReadonlyArray<'dataset' | 'layer' | 'status' | 'method_class' | 'country'>,
+  ): Promise<Array<Record<string, string | number>>> {
+    const sinceMs = isoToMs(since, 'since');
+    const untilMs = isoToMs(until, 'until');
+    const cols = [...new Set(groupBy)];
+    for (const c of cols) if (!GROUP_COLUMNS.has(c)) throw new StoreError('invalid_argument', `cannot group counters by ${JSON.stringify(c)}`);
+    const db = this.conn();
+    const list = cols.join(', ');
+    const sql = cols.length
+      ? `SELECT ${list}, SUM(count) AS count FROM counters WHERE minute >= ? AND minute < ? GROUP BY ${list} ORDER BY ${list}`
+      : 'SELECT COALESCE(SUM(count), 0) AS count FROM counters WHERE minute >= ? AND minute < ?';
+    return db.prepare(sql).all(sinceMs, untilMs) as Array<Record<string, string | number>>;
+  }
+
+  /** Closes the database; a second call does nothing. Later calls on the store throw `StoreError('closed')`. */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private conn(): Database.Database {
+    if (!this.db.open) throw new StoreError('closed', `the store at ${this.file} is closed`);
+    return this.db;
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertEvent: db.prepare(
+      `INSERT OR IGNORE INTO events (id, ts, dataset, layer, status, decision, action, rule_id, country, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertEventId: db.prepare('INSERT OR IGNORE INTO event_ids (cid, event_rowid) VALUES (?, ?)'),
+    upsertCounter: db.prepare(
+      `INSERT INTO counters (minute, dataset, layer, status, method_class, country, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (minute, dataset, layer, status, method_class, country) DO UPDATE SET count = count + excluded.count`,
+    ),
+    insertQuarantine: db.prepare(
+      `INSERT OR IGNORE INTO quarantine (key, source_file, line, reason, detail, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    getFileState: db.prepare('SELECT fingerprint, path, lines, bytes, format, updated_at FROM file_state WHERE fingerprint = ?'),
+    setFileState: db.prepare(
+      'INSERT OR REPLACE INTO file_state (fingerprint, path, lines, bytes, format, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    rangeFirst: db.prepare('SELECT rowid, ts, doc FROM events WHERE ts >= ? AND ts < ? ORDER BY ts, rowid LIMIT ?'),
+    rangeNext: db.prepare('SELECT rowid, ts, doc FROM events WHERE (ts, rowid) > (?, ?) AND ts < ? ORDER BY ts, rowid LIMIT ?'),
+    timeBounds: db.prepare('SELECT MIN(ts) AS first, MAX(ts) AS last FROM events'),
+    coverage: db.prepare(
+      `SELECT dataset, layer, MIN(minute) AS first_minute, MAX(minute) AS last_minute, SUM(count) AS records
+       FROM counters WHERE minute >= ? AND minute < ? GROUP BY dataset, layer ORDER BY dataset, layer`,
+    ),
+  };
+}
+
+/** Creates `dir` when missing; a `StoreError('unusable_data_dir')` naming it when that fails or it is not a directory. */
+function ensureDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a directory' : `cannot be created (${code ?? String(err)})`;
+    throw new StoreError('unusable_data_dir', `data dir ${dir} ${why}`, { cause: err });
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new StoreError('unusable_data_dir', `data dir ${dir} is not a directory`);
+}
+
+/** Maps a driver error at open to a StoreError naming the file. */
+function openError(file: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  const msg = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StoreError('corrupt', `${file} is not a SQLite database or is corrupt (${msg})`, { cause: err });
+  }
+  return new StoreError('unusable_data_dir', `cannot open ${file} for writing (${code || msg})`, { cause: err });
+}
