@@ -1,1 +1,11 @@
 export * from './parser';
+export * from './formats';
+export * from './aws-waf.parser';
+export * from './aws-cloudfront.parser';
+export * from './aws-alb.parser';
+export * from './nginx-access.parser';
+export * from './nginx-error.parser';
+export * from './nginx-log-format';
+export * from './app-json.parser';
+export { normalizeIp, splitHostPort } from './util/ip';
+export { matchKey } from './util/aws-fields';
