@@ -1,1 +1,2 @@
-export {};
+export * from './network-table';
+export { splitCsvLine } from './csv';
