@@ -1,0 +1,117 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import Table from 'cli-table3';
+import { ingestPaths, type PathResult } from '@denytrace/ingest';
+import { FORMATS, type ParserOptions } from '@denytrace/parsers';
+import { redecide } from '@denytrace/traces';
+import { openContext, UsageError } from '../context';
+import { terminalSafe } from '../render/terminal-safe';
+
+interface IngestCliOptions {
+  format?: string;
+  nginxLogFormat?: string;
+  appFieldMap?: string;
+  maxLineBytes?: string;
+  retention?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+/** `denytrace ingest PATH...`: read log files into the store and decide the verdicts. */
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .argument('<paths...>', 'log files, folders (read recursively) and .gz files')
+    .summary('read log files, join requests across layers, decide who refused each')
+    .description(
+      'Reads WAF, CDN, gateway and application logs (format detected per file from its content), keeps every event that carries a refusal mark and per-minute counts of the rest, then joins each request across layers and decides the emitting layer and decisive rule of every refusal. Bad lines are counted by reason, quarantined with file:line, and never stop the read. Re-ingesting a file adds nothing.',
+    )
+    .addOption(new Option('--format <name>', 'force one format for every file instead of detecting it').choices(FORMATS.map((f) => f.name)))
+    .option('--nginx-log-format <directive|file>', "your nginx log_format, as the directive (\"log_format main '$remote_addr …';\") or a file holding it (env DENYTRACE_NGINX_LOG_FORMAT)")
+    .option('--app-field-map <file>', 'JSON mapping ECS field → dotted path in your app log records, for shapes the defaults do not know')
+    .option('--max-line-bytes <n>', 'reject longer lines as line_too_long (env DENYTRACE_MAX_LINE_BYTES, default 65536)')
+    .addOption(new Option('--retention <what>', 'refusals: keep events with a refusal mark in full and count the rest; all: keep every event (env DENYTRACE_RETENTION)').choices(['refusals', 'all']))
+    .option('--json', 'print {"files":[…],"verdicts":n} instead of tables')
+    .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
+    .addHelpText(
+      'after',
+      `
+Formats: ${FORMATS.map((f) => f.name).join(', ')}
+
+Examples:
+  denytrace ingest /var/log/cloudfront/ /var/log/waf/*.gz alb.log nginx/access.log app.log
+  denytrace ingest --nginx-log-format /etc/nginx/nginx.conf /var/log/nginx/access.log
+  denytrace ingest --geoip networks.csv logs/ --json`,
+    )
+    .action(async (paths: string[], o: IngestCliOptions) => {
+      const ctx = await openContext({ ...program.opts<{ dataDir?: string; geoip?: string }>(), retention: o.retention });
+      try {
+        const parserOptions: ParserOptions = {};
+        const nginx = o.nginxLogFormat ?? ctx.config.nginxLogFormat;
+        if (nginx) parserOptions.nginxLogFormat = existsSync(nginx) ? readFileSync(nginx, 'utf8') : nginx;
+        if (o.appFieldMap) {
+          try {
+            parserOptions.appFieldMap = JSON.parse(readFileSync(o.appFieldMap, 'utf8')) as Record<string, string>;
+          } catch (e) {
+            throw new UsageError(`--app-field-map: cannot read ${o.appFieldMap} as JSON: ${(e as Error).message}`);
+          }
+        }
+        const maxLineBytes = o.maxLineBytes ? Number(o.maxLineBytes) : ctx.config.maxLineBytes;
+        if (!(Number.isInteger(maxLineBytes) && maxLineBytes >= 256)) throw new UsageError(`--max-line-bytes: "${o.maxLineBytes}" must be a whole number ≥ 256`);
+
+        const showBar = o.progress && !o.json && process.stderr.isTTY;
+        const bar = showBar ? new SingleBar({ format: ' {file} |{bar}| {percentage}% {lines} lines', hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+        let current = '';
+        const results: PathResult[] = await ingestPaths(paths, { store: ctx.store, network: ctx.table }, {
+          format: o.format,
+          maxLineBytes,
+          parserOptions,
+          retention: ctx.config.retention,
+          onProgress: (p) => {
+            if (!bar) return;
+            if (!bar.isActive) bar.start(p.totalBytes || 1, 0, { file: current, lines: 0 });
+            bar.update(p.bytes, { file: current, lines: p.lines });
+          },
+          onFile: (r) => {
+            bar?.stop();
+            current = '';
+            if (!o.json) process.stderr.write(`${'error' in r ? `✗ ${terminalSafe(r.file)}: ${terminalSafe(r.error)}` : `✓ ${terminalSafe(r.file)}`}\n`);
+          },
+        });
+        bar?.stop();
+
+        const times = results.flatMap((r) => ('summary' in r ? [r.summary.first_event, r.summary.last_event] : [])).filter((t): t is string => !!t);
+        let verdicts = 0;
+        if (times.length > 0) {
+          if (!o.json && process.stderr.isTTY) process.stderr.write('deciding verdicts…\n');
+          const since = new Date(Date.parse(times.reduce((a, b) => (a < b ? a : b))) - 15 * 60_000).toISOString();
+          const until = new Date(Date.parse(times.reduce((a, b) => (a > b ? a : b))) + 15 * 60_000).toISOString();
+          verdicts = (await redecide(ctx.store, since, until, { network: ctx.network })).verdicts;
+        }
+        if (o.json) {
+          const files = results.map((r) => ('summary' in r ? { ...r.summary } : { file: r.file, error: r.error }));
+          process.stdout.write(`${JSON.stringify({ files, verdicts })}\n`);
+        } else {
+          process.stdout.write(`${renderSummary(results)}\n${verdicts} verdicts decided. Next: denytrace report, denytrace traces --status 403, denytrace trace <id>\n`);
+        }
+        if (results.some((r) => 'error' in r)) process.exitCode = 1;
+      } finally {
+        await ctx.store.close();
+      }
+    });
+}
+
+function renderSummary(results: PathResult[]): string {
+  const t = new Table({ head: ['file', 'format', 'records', '403s', 'stored', 'rejected', 'by reason'], style: { head: [], border: [] } });
+  for (const r of results) {
+    if ('error' in r) {
+      t.push([terminalSafe(r.file), 'error', '-', '-', '-', '-', terminalSafe(r.error)]);
+      continue;
+    }
+    const s = r.summary;
+    const reasons = Object.entries(s.rejected_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
+    t.push([terminalSafe(s.file), s.format ?? 'unknown', String(s.records), String(s.refusals), String(s.stored) + (s.already_ingested ? ' (already ingested)' : ''), String(s.rejected), reasons || '-']);
+  }
+  return t.toString();
+}
