@@ -88,7 +88,12 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
       emitterMember = deepest;
       emittingLayer = d.denytrace.layer;
       emitterComponent = d.denytrace.component;
-      if (ctx.coverage.hasDeeperThan(d.denytrace.hop, deepest.t)) confidence = 0.75;
+      if (d.denytrace.layer === 'app') {
+        // The innermost layer answered with a refusal status itself (e.g. a failed login after its
+        // authorization check allowed the call): nothing stands behind it to pass one through.
+        confidence = d.denytrace.decision === 'pass' ? 0.85 : 0.75;
+        if (d.denytrace.decision === 'pass') flags.push('answered_after_allow');
+      } else if (ctx.coverage.hasDeeperThan(d.denytrace.hop, deepest.t)) confidence = 0.75;
       else {
         confidence = 0.45;
         missing.push(...deeperLayers(d.denytrace.layer).map((l) => `${l} (behind ${d.denytrace.component})`));

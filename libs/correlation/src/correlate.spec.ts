@@ -160,3 +160,15 @@ describe('correlate: joins', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('correlate: the innermost layer', () => {
+  it('an app that allowed the call but answered 401 itself (failed login) is the emitter, with no rule', () => {
+    const a = ev({ at: `${T}1.000Z`, component: 'app', layer: 'app', hop: 60, status: 401, decision: 'pass', ids: ['xrid:L1'], dataset: 'app.audit' });
+    const n = nginx(2, ['xrid:L1', 'amzcf:L1'], 401);
+    const [v] = correlate([cf(1, ['amzcf:L1'], 401), n, a]);
+    expect(v.emitting_layer).toBe('app');
+    expect(v.decisive_rule).toBeNull();
+    expect(v.confidence_label).toBe('high');
+    expect(v.flags).toContain('answered_after_allow');
+  });
+});

@@ -44,6 +44,7 @@ function flagText(f: string): string {
   if (f.startsWith('clock_skew:')) return `the layers' clocks disagree by ${f.slice('clock_skew:'.length)}`;
   if (f.startsWith('outer_status:')) return `an outer layer logged a non-refusal status (${f.slice('outer_status:'.length)})`;
   if (f === 'deeper_layer_logged_nothing') return 'a deeper layer was ingested but logged nothing for this request';
+  if (f === 'answered_after_allow') return 'the app allowed the call in its authorization check, then answered the refusal status itself (e.g. failed authentication)';
   if (f === 'deny_behind_emitter') return 'a layer behind the emitter also logged a refusal';
   return f;
 }
