@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Stable id of one record: base64url of the first 15 bytes of SHA-1 over `dataset \n raw`.
@@ -6,5 +6,6 @@ import { createHash } from 'node:crypto';
  * store keeps it once.
  */
 export function eventId(dataset: string, raw: string): string {
-  return createHash('sha1').update(dataset).update('\n').update(raw).digest('base64url').slice(0, 20);
+  // crypto.hash (Node ≥ 20.12) is the one-shot form: no Hash object per line.
+  return hash('sha1', `${dataset}\n${raw}`, 'base64url').slice(0, 20);
 }

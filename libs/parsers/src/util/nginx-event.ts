@@ -168,10 +168,11 @@ function extraFields(vars: ReadonlyMap<string, string>): Record<string, string> 
 
 /** Drops undefined members; returns undefined when nothing is left. */
 function compact<T extends object>(o: T): T | undefined {
-  let any = false;
-  for (const k of Object.keys(o) as Array<keyof T>) {
-    if (o[k] === undefined) delete o[k];
-    else any = true;
+  // Copies instead of deleting keys: `delete` makes V8 objects slow dictionaries.
+  let out: T | undefined;
+  for (const k in o) {
+    if (o[k] === undefined) continue;
+    (out ??= {} as T)[k] = o[k];
   }
-  return any ? o : undefined;
+  return out;
 }
