@@ -3,7 +3,7 @@ import {
   type DenyEvent, type Decision,
 } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
-import { matchKey, original, statusField } from './util/aws-fields';
+import { matchKey, original, statusField } from './util/fields';
 import { normalizeIp } from './util/ip';
 import { ALLOW_WORDS, APP_FIELD_PATHS, APP_REQUEST_FIELDS, DENY_WORDS } from './util/json-app-fields';
 import { asText, getPath, isObject, parseJsonObject, type JsonObject } from './util/json-path';

@@ -1,7 +1,7 @@
 import { eventId, HOP, REFUSAL_STATUSES, traceCorrelationIds, uniqueIds, type Decision, type DenyEvent } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp, splitHostPort } from './util/ip';
-import { compact, intField, isoMs, matchKey, original, present, statusField } from './util/aws-fields';
+import { compact, intField, isoMs, matchKey, original, present, statusField } from './util/fields';
 import { tokenizeAlb } from './util/aws-alb-tokenizer';
 import { parseAlbRequest } from './util/aws-alb-request';
 

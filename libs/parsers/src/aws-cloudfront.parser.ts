@@ -1,7 +1,7 @@
 import { cid, eventId, HOP, uniqueIds, type DenyEvent } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp } from './util/ip';
-import { compact, decodeOnce, httpVersion, intField, isPlaceholderId, matchKey, original, present, statusField } from './util/aws-fields';
+import { compact, decodeOnce, httpVersion, intField, isPlaceholderId, matchKey, original, present, statusField } from './util/fields';
 import { cloudfrontVerdict, EDGE_REFUSALS } from './util/aws-cloudfront-result';
 
 /**

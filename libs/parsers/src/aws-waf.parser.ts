@@ -4,7 +4,7 @@ import {
 } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp, splitHostPort } from './util/ip';
-import { compact as dropUndef, httpVersion, isPlaceholderId, matchKey, original, present } from './util/aws-fields';
+import { compact as dropUndef, httpVersion, isPlaceholderId, matchKey, original, present } from './util/fields';
 import { findDecisiveGroup, groupRuleMatches, rateBasedEvidence, webAclName, type WafGroup } from './util/aws-waf-rules';
 
 /**

@@ -8,4 +8,4 @@ export * from './nginx-error.parser';
 export * from './nginx-log-format';
 export * from './app-json.parser';
 export { normalizeIp, splitHostPort } from './util/ip';
-export { matchKey } from './util/aws-fields';
+export { matchKey } from './util/fields';

@@ -1,6 +1,6 @@
 import { HOP, eventId, type DenyEvent } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
-import { matchKey, original } from './util/aws-fields';
+import { matchKey, original } from './util/fields';
 import { normalizeIp } from './util/ip';
 import { NGINX_OBSERVER } from './util/nginx-event';
 import { isoFromMs, parseNginxErrorTime } from './util/time-parse';

@@ -3,7 +3,7 @@ import {
   type DenyEvent, type Decision,
 } from '@denytrace/schema';
 import type { ParseOutcome } from '../parser';
-import { intField, matchKey, original, present, statusField } from './aws-fields';
+import { intField, matchKey, original, present, statusField } from './fields';
 import { normalizeIp } from './ip';
 import { KNOWN_NGINX_VARS, finalUpstreamStatus } from './nginx-vars';
 import { isoFromMs, parseAnyTime, parseEpoch, parseIsoTime, parseNginxTimeLocal } from './time-parse';
