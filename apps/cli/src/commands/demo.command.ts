@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -28,18 +28,20 @@ export function registerDemo(program: Command): void {
       const dataDir = join(dir, 'data');
       try {
         const counts = await writeStack(logs, { seed: Number(o.seed), start: new Date('2024-06-04T09:00:00Z'), requests: Number(o.requests), incidents: true });
-        const ctx = await openContext({ dataDir });
+        // The generator also writes its network table and its own truth; only the logs are ingested.
+        const ctx = await openContext({ dataDir, geoip: join(logs, 'geoip.csv') });
         try {
-          const results = await ingestPaths([logs], { store: ctx.store }, { parserOptions: {} });
+          const files = ['waf.log', 'cloudfront.log', 'alb.log', 'nginx.log', 'nginx-error.log', 'app.log'].map((f) => join(logs, f));
+          const results = await ingestPaths(files, { store: ctx.store, network: ctx.table }, { parserOptions: {} });
           const lines = Object.entries(counts).map(([f, n]) => `${f} ${n}`).join(', ');
           process.stdout.write(`Generated sample logs (${lines}) and ingested ${results.length} files.\n`);
           const bad = results.filter((r) => 'error' in r || r.summary.rejected > 0);
           if (bad.length) process.stdout.write(`Warning: ${bad.length} file(s) had errors or rejected lines.\n`);
           const { verdicts } = await redecideAll(ctx.store, { network: ctx.network });
-          process.stdout.write(`${verdicts} verdicts decided.\n\n`);
           const all: Verdict[] = [];
           for await (const v of allTraces(ctx.store, {})) all.push(v);
-          process.stdout.write(`${renderReport(summarize(all))}\n`);
+          process.stdout.write(`${verdicts} verdicts decided. ${agreement(all, join(logs, 'truth.jsonl'))}\n\n`);
+          process.stdout.write(`${renderReport(summarize(all, { top: 5 }))}\n`);
           const examples = pickExamples(all);
           for (const v of examples) {
             process.stdout.write(`\n── denytrace trace ${v.correlation_ids[0] ?? v.trace_id} ──\n${renderVerdict(v)}\n`);
@@ -52,6 +54,18 @@ export function registerDemo(program: Command): void {
         if (!o.keep) rmSync(dir, { recursive: true, force: true });
       }
     });
+}
+
+/** How many of the generator's refused requests got the generator's emitting layer and rule. */
+function agreement(all: Verdict[], truthFile: string): string {
+  const byId = new Map<string, Verdict>();
+  for (const v of all) for (const id of v.correlation_ids) byId.set(id, v);
+  const rows = readFileSync(truthFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { correlation_ids: string[]; emitting_layer: string; rule_id: string });
+  const ok = rows.filter((t) => {
+    const v = t.correlation_ids.map((id) => byId.get(id)).find(Boolean);
+    return v?.emitting_layer === t.emitting_layer && v.decisive_rule?.id === t.rule_id;
+  }).length;
+  return `The generator knows who refused each request: ${ok} of ${rows.length} verdicts agree on emitting layer and decisive rule.`;
 }
 
 /** Two instructive verdicts: a refusal at the edge and one deep inside, joined across layers. */

@@ -103,7 +103,7 @@ Examples:
 }
 
 function renderSummary(results: PathResult[]): string {
-  const t = new Table({ head: ['file', 'format', 'records', '403s', 'stored', 'rejected', 'by reason'], style: { head: [], border: [] } });
+  const t = new Table({ head: ['file', 'format', 'records', '403s', 'stored', 'rejected', 'by reason'], style: { head: [], border: [], compact: true } });
   for (const r of results) {
     if ('error' in r) {
       t.push([terminalSafe(r.file), 'error', '-', '-', '-', '-', terminalSafe(r.error)]);

@@ -53,7 +53,7 @@ export function registerTraces(program: Command): void {
           for await (const v of allTraces(ctx.store, filter, limit)) process.stdout.write(`${JSON.stringify(v)}\n`);
           return;
         }
-        const table = new Table({ head: ['first seen (UTC)', 'status', 'emitting layer', 'decisive rule', 'conf.', 'request'], style: { head: [], border: [] } });
+        const table = new Table({ head: ['first seen (UTC)', 'status', 'emitting layer', 'decisive rule', 'conf.', 'request'], style: { head: [], border: [], compact: true } });
         let n = 0;
         for await (const v of allTraces(ctx.store, filter, Math.min(limit, 200))) {
           n++;

@@ -19,11 +19,11 @@ export function renderVerdict(v: Verdict, o: { raw?: boolean; width?: number } =
   if (v.user.id) head.push(`principal:      ${s(v.user.id)}${v.user.roles.length ? ` roles ${v.user.roles.map(s).join(',')}` : ''}${v.user.tenant ? ` tenant ${s(v.user.tenant)}` : ''}`);
   head.push(`ids:            ${v.correlation_ids.map(s).join('  ')}`);
 
-  const table = new Table({ head: ['hop', 'time (UTC)', 'layer', 'status', 'did', 'rule / evidence'], style: { head: [], border: [] }, wordWrap: true, colWidths: [5, 26, 18, 8, 10, 50] });
+  const table = new Table({ head: ['hop', 'time (UTC)', 'layer', 'status', 'did', 'rule / evidence'], style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: [5, 26, 13, 8, 12, 56] });
   for (const e of v.events) {
     const did = e.decision === 'deny' ? 'REFUSED' : e.decision === 'pass' ? (e.upstream_status !== null ? `passed ${e.upstream_status}` : 'passed') : '?';
     const rule = e.rule ? `${e.rule.id}${e.rule.ruleset ? ` (${e.rule.ruleset})` : ''}` : e.evidence ?? '';
-    table.push([String(e.hop), e['@timestamp'], `${e.component}${e.joined_by === 'match' ? ' ~' : ''}`, e.status === null ? '-' : String(e.status), did, s(clip(rule, 140))]);
+    table.push([String(e.hop), e['@timestamp'], `${e.component}${e.joined_by === 'match' ? ' ~' : ''}`, e.status === null ? '-' : String(e.status), did, s(clip(rule, 100))]);
   }
   const out = [...head, '', table.toString(), '', ...v.explanation.map((l) => terminalSafe(l))];
   if (o.raw) {
