@@ -1,7 +1,4 @@
-import {
-  HOP, REFUSAL_STATUSES, cfRayId, cid, eventId, traceCorrelationIds, uniqueIds, xrayRoot, xrayToW3c,
-  type DenyEvent, type Decision,
-} from '@denytrace/schema';
+import { HOP, REFUSAL_STATUSES, cfRayId, cid, traceCorrelationIds, uniqueIds, xrayRoot, xrayToW3c, type DenyEvent, type Decision, deferEventId } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { matchKey, original, statusField } from './util/fields';
 import { normalizeIp } from './util/ip';
@@ -108,7 +105,7 @@ class AppJsonParser implements LineParser {
 
     const e: DenyEvent = {
       '@timestamp': isoFromMs(time.ms),
-      event: { dataset: APP_AUDIT_DATASET, id: eventId(APP_AUDIT_DATASET, raw), action, outcome: decision === 'deny' ? 'failure' : 'success', original: original(raw) },
+      event: { dataset: APP_AUDIT_DATASET, id: '', action, outcome: decision === 'deny' ? 'failure' : 'success', original: original(raw) },
       observer: { type: 'app', vendor: name, product: name },
       http: {
         ...(requestId || method ? { request: { ...(requestId ? { id: requestId } : {}), ...(method ? { method } : {}) } } : {}),
@@ -135,7 +132,7 @@ class AppJsonParser implements LineParser {
         tz_offset_minutes: time.offsetMinutes,
       },
     };
-    return { kind: 'event', event: e };
+    return { kind: 'event', event: deferEventId(e, raw) };
   }
 }
 

@@ -1,4 +1,4 @@
-import { eventId, HOP, REFUSAL_STATUSES, traceCorrelationIds, uniqueIds, type Decision, type DenyEvent } from '@denytrace/schema';
+import { HOP, REFUSAL_STATUSES, traceCorrelationIds, uniqueIds, type Decision, type DenyEvent, deferEventId } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp, splitHostPort } from './util/ip';
 import { compact, intField, isoMs, matchKey, original, present, statusField } from './util/fields';
@@ -117,7 +117,7 @@ export function parseAlbLine(line: string, lineNo: number, options: ParserOption
     '@timestamp': ts,
     event: compact({
       dataset: DATASET,
-      id: eventId(DATASET, line),
+      id: '',
       action: v.decision === 'deny' ? 'deny' : actions.at(-1),
       outcome: v.decision === 'deny' ? ('failure' as const) : v.decision === 'pass' ? ('success' as const) : ('unknown' as const),
       original: original(line),
@@ -150,7 +150,7 @@ export function parseAlbLine(line: string, lineNo: number, options: ParserOption
       line: lineNo,
     }),
   });
-  return { kind: 'event', event };
+  return { kind: 'event', event: deferEventId(event, line) };
 }
 
 interface AlbVerdict {

@@ -1,4 +1,4 @@
-import { cid, eventId, HOP, uniqueIds, type DenyEvent } from '@denytrace/schema';
+import { cid, HOP, uniqueIds, type DenyEvent, deferEventId } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp } from './util/ip';
 import { compact, decodeOnce, httpVersion, intField, isPlaceholderId, matchKey, original, present, statusField } from './util/fields';
@@ -123,7 +123,7 @@ export function parseCloudfrontRow(line: string, lineNo: number, columns: readon
     '@timestamp': new Date(t).toISOString(),
     event: compact({
       dataset: DATASET,
-      id: eventId(DATASET, line),
+      id: '',
       action: refusal ? 'deny' : detailed?.toLowerCase(),
       outcome: decision === 'deny' ? ('failure' as const) : decision === 'pass' ? ('success' as const) : ('unknown' as const),
       original: original(line),
@@ -158,5 +158,5 @@ export function parseCloudfrontRow(line: string, lineNo: number, columns: readon
       line: lineNo,
     }),
   });
-  return { kind: 'event', event };
+  return { kind: 'event', event: deferEventId(event, line) };
 }

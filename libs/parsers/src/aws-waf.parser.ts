@@ -1,7 +1,4 @@
-import {
-  cfRayId, cid, eventId, HOP, traceCorrelationIds, uniqueIds,
-  type Decision, type DenyEvent, type NonDecisiveMatch,
-} from '@denytrace/schema';
+import { cfRayId, cid, HOP, traceCorrelationIds, uniqueIds, type Decision, type DenyEvent, type NonDecisiveMatch, deferEventId } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp, splitHostPort } from './util/ip';
 import { compact as dropUndef, httpVersion, isPlaceholderId, matchKey, original, present } from './util/fields';
@@ -162,7 +159,7 @@ export function parseWafLine(line: string, lineNo: number, options: ParserOption
     '@timestamp': new Date(ts).toISOString(),
     event: {
       dataset: DATASET,
-      id: eventId(DATASET, line),
+      id: '',
       action: action.toLowerCase(),
       outcome: decision === 'deny' ? 'failure' : decision === 'pass' ? 'success' : 'unknown',
       original: original(line),
@@ -195,5 +192,5 @@ export function parseWafLine(line: string, lineNo: number, options: ParserOption
       line: lineNo,
     }),
   };
-  return { kind: 'event', event: dropUndef(event) };
+  return { kind: 'event', event: deferEventId(dropUndef(event), line) };
 }

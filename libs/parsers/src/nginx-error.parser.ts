@@ -1,4 +1,4 @@
-import { HOP, eventId, type DenyEvent } from '@denytrace/schema';
+import { HOP, type DenyEvent, deferEventId } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { matchKey, original } from './util/fields';
 import { normalizeIp } from './util/ip';
@@ -75,7 +75,7 @@ class NginxErrorParser implements LineParser {
     const server = ctxFields.get('server');
     const e: DenyEvent = {
       '@timestamp': isoFromMs(time.ms),
-      event: { dataset: NGINX_ERROR_DATASET, id: eventId(NGINX_ERROR_DATASET, raw), action: 'deny', outcome: 'failure', original: original(raw) },
+      event: { dataset: NGINX_ERROR_DATASET, id: '', action: 'deny', outcome: 'failure', original: original(raw) },
       observer: { ...NGINX_OBSERVER, ...(server ? { name: server } : {}) },
       http: {
         request: req.method ? { method: req.method } : undefined,
@@ -102,7 +102,7 @@ class NginxErrorParser implements LineParser {
     };
     if (e.http?.request === undefined) delete e.http?.request;
     for (const k of ['domain', 'path', 'query'] as const) if (e.url?.[k] === undefined) delete e.url?.[k];
-    return { kind: 'event', event: e };
+    return { kind: 'event', event: deferEventId(e, raw) };
   }
 }
 

@@ -1,7 +1,4 @@
-import {
-  HOP, REFUSAL_STATUSES, cfRayId, cid, eventId, traceCorrelationIds, uniqueIds, xrayRoot, xrayToW3c,
-  type DenyEvent, type Decision,
-} from '@denytrace/schema';
+import { HOP, REFUSAL_STATUSES, cfRayId, cid, traceCorrelationIds, uniqueIds, xrayRoot, xrayToW3c, type DenyEvent, type Decision, deferEventId } from '@denytrace/schema';
 import type { ParseOutcome } from '../parser';
 import { intField, matchKey, original, present, statusField } from './fields';
 import { normalizeIp } from './ip';
@@ -83,7 +80,7 @@ export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRe
     '@timestamp': isoFromMs(time.ms),
     event: {
       dataset: NGINX_ACCESS_DATASET,
-      id: eventId(NGINX_ACCESS_DATASET, src.raw),
+      id: '',
       action,
       outcome: decision === 'deny' ? 'failure' : decision === 'pass' ? 'success' : 'unknown',
       original: original(src.raw),
@@ -115,7 +112,7 @@ export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRe
   };
   const extra = extraFields(vars);
   if (extra) e.denytrace.extra_fields = extra;
-  return { kind: 'event', event: e };
+  return { kind: 'event', event: deferEventId(e, src.raw) };
 }
 
 function readTime(vars: ReadonlyMap<string, string>): { ms: number; offsetMinutes?: number } | 'missing' | 'invalid' {
