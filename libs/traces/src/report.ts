@@ -34,45 +34,68 @@ export interface Report {
  * countries, client networks and routes (paths with ids folded, see `routeTemplate`).
  */
 export function summarize(verdicts: Iterable<Verdict>, o: { status?: number; top?: number } = {}): Report {
-  const status = o.status ?? 403;
-  const top = o.top ?? 10;
-  const layerRule = new Map<string, LayerRuleRow>();
-  const byLayer: Record<string, number> = {};
-  const countries = new Map<string, number>();
-  const networks = new Map<string, number>();
-  const paths = new Map<string, number>();
-  let n = 0;
-  let low = 0;
-  let first: string | null = null;
-  let last: string | null = null;
-  for (const v of verdicts) {
-    if (v.status !== status) continue;
-    n++;
-    if (v.confidence_label === 'low') low++;
-    if (first === null || v.first_seen < first) first = v.first_seen;
-    if (last === null || v.last_seen > last) last = v.last_seen;
-    const layer = v.emitting_layer ?? 'unknown';
-    byLayer[layer] = (byLayer[layer] ?? 0) + 1;
-    const key = `${layer}\u0000${v.emitter?.component ?? ''}\u0000${v.decisive_rule?.id ?? ''}\u0000${v.decisive_rule?.ruleset ?? ''}`;
-    const row = layerRule.get(key);
-    if (row) row.count++;
-    else layerRule.set(key, { emitting_layer: v.emitting_layer, component: v.emitter?.component ?? null, rule_id: v.decisive_rule?.id ?? null, ruleset: v.decisive_rule?.ruleset ?? null, count: 1 });
-    bump(countries, v.client.country ?? 'unknown');
-    bump(networks, v.client.network ? `${v.client.network}${v.client.organization ? ` (${v.client.organization})` : ''}` : v.client.ip ?? 'unknown');
-    if (v.request.path) bump(paths, `${v.request.method ?? ''} ${routeTemplate(v.request.path)}`.trim());
+  const acc = new ReportAccumulator(o);
+  for (const v of verdicts) acc.add(v);
+  return acc.result();
+}
+
+/** The same as {@link summarize} over an async stream (store pages), in constant memory but for the top lists. */
+export async function summarizeAsync(verdicts: AsyncIterable<Verdict>, o: { status?: number; top?: number } = {}): Promise<Report> {
+  const acc = new ReportAccumulator(o);
+  for await (const v of verdicts) acc.add(v);
+  return acc.result();
+}
+
+/** Counts verdicts one at a time; `result()` gives the report. */
+export class ReportAccumulator {
+  private readonly status: number;
+  private readonly top: number;
+  private readonly layerRule = new Map<string, LayerRuleRow>();
+  private readonly byLayer: Record<string, number> = {};
+  private readonly countries = new Map<string, number>();
+  private readonly networks = new Map<string, number>();
+  private readonly paths = new Map<string, number>();
+  private n = 0;
+  private low = 0;
+  private first: string | null = null;
+  private last: string | null = null;
+
+  constructor(o: { status?: number; top?: number } = {}) {
+    this.status = o.status ?? 403;
+    this.top = o.top ?? 10;
   }
-  return {
-    status,
-    verdicts: n,
-    by_layer: byLayer,
-    by_layer_rule: [...layerRule.values()].sort((a, b) => b.count - a.count),
-    top_countries: topOf(countries, top),
-    top_networks: topOf(networks, top),
-    top_paths: topOf(paths, top),
-    low_confidence: low,
-    first_seen: first,
-    last_seen: last,
-  };
+
+  add(v: Verdict): void {
+    if (v.status !== this.status) return;
+    this.n++;
+    if (v.confidence_label === 'low') this.low++;
+    if (this.first === null || v.first_seen < this.first) this.first = v.first_seen;
+    if (this.last === null || v.last_seen > this.last) this.last = v.last_seen;
+    const layer = v.emitting_layer ?? 'unknown';
+    this.byLayer[layer] = (this.byLayer[layer] ?? 0) + 1;
+    const key = `${layer}\u0000${v.emitter?.component ?? ''}\u0000${v.decisive_rule?.id ?? ''}\u0000${v.decisive_rule?.ruleset ?? ''}`;
+    const row = this.layerRule.get(key);
+    if (row) row.count++;
+    else this.layerRule.set(key, { emitting_layer: v.emitting_layer, component: v.emitter?.component ?? null, rule_id: v.decisive_rule?.id ?? null, ruleset: v.decisive_rule?.ruleset ?? null, count: 1 });
+    bump(this.countries, v.client.country ?? 'unknown');
+    bump(this.networks, v.client.network ? `${v.client.network}${v.client.organization ? ` (${v.client.organization})` : ''}` : v.client.ip ?? 'unknown');
+    if (v.request.path) bump(this.paths, `${v.request.method ?? ''} ${routeTemplate(v.request.path)}`.trim());
+  }
+
+  result(): Report {
+    return {
+      status: this.status,
+      verdicts: this.n,
+      by_layer: this.byLayer,
+      by_layer_rule: [...this.layerRule.values()].sort((a, b) => b.count - a.count),
+      top_countries: topOf(this.countries, this.top),
+      top_networks: topOf(this.networks, this.top),
+      top_paths: topOf(this.paths, this.top),
+      low_confidence: this.low,
+      first_seen: this.first,
+      last_seen: this.last,
+    };
+  }
 }
 
 function bump(m: Map<string, number>, k: string): void {

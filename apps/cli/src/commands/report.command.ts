@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { summarize } from '@denytrace/traces';
+import { summarizeAsync } from '@denytrace/traces';
 import { openContext, UsageError } from '../context';
 import { parseTimeArg } from '../time-arg';
 import { renderReport } from '../render/report-text';
@@ -23,9 +23,8 @@ export function registerReport(program: Command): void {
       if (!(Number.isInteger(top) && top > 0)) throw new UsageError(`--top: "${o.top}" is not a positive whole number`);
       const ctx = await openContext(program.opts());
       try {
-        const verdicts = [];
-        for await (const v of allTraces(ctx.store, { status, since: o.since ? parseTimeArg(o.since, '--since') : undefined, until: o.until ? parseTimeArg(o.until, '--until') : undefined })) verdicts.push(v);
-        const report = summarize(verdicts, { status, top });
+        const filter = { status, since: o.since ? parseTimeArg(o.since, '--since') : undefined, until: o.until ? parseTimeArg(o.until, '--until') : undefined };
+        const report = await summarizeAsync(allTraces(ctx.store, filter), { status, top });
         process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`);
       } finally {
         await ctx.store.close();
