@@ -172,3 +172,21 @@ describe('correlate: the innermost layer', () => {
     expect(v.flags).toContain('answered_after_allow');
   });
 });
+
+describe('correlate: a web ACL attached to the ALB', () => {
+  it('its block is the emitter, joined to the ALB by the trace id and to CloudFront by match', () => {
+    const ua = 'curl/8.4.0';
+    const c = cf(1, ['amzcf:W1'], 403, { path: '/login', ua, ip: '203.0.113.77', method: 'POST' });
+    // The regional web ACL logs the CloudFront edge as client (130.176.x), and the ALB trace id as requestId.
+    const w = ev({ at: `${T}0.900Z`, component: 'aws-waf', layer: 'waf', hop: 30, status: 403, decision: 'deny', ids: ['xray:1-65f0609e-aaaaaaaaaaaaaaaaaaaaaaaa'], dataset: 'aws.waf', rule: 'login-rate-limit', path: '/login', ua, ip: '130.176.1.1', method: 'POST' });
+    const a = alb(0, ['xray:1-65f0609e-aaaaaaaaaaaaaaaaaaaaaaaa'], null, { path: '/login', ua, method: 'POST', refusedBy: { layer: 'waf', component: 'aws-waf' }, rule: 'waf' });
+    const [v, ...rest] = correlate([c, w, a]);
+    expect(rest).toHaveLength(0);
+    expect(v.emitting_layer).toBe('waf');
+    expect(v.emitter?.component).toBe('aws-waf');
+    expect(v.decisive_rule?.id).toBe('login-rate-limit');
+    expect(v.missing_layers).toEqual([]);
+    expect(v.client.ip).toBe('203.0.113.77');
+    expect(v.join).toBe('match');
+  });
+});

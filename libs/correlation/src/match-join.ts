@@ -1,5 +1,5 @@
 import * as ipaddr from 'ipaddr.js';
-import { REFUSAL_STATUSES, type DenyEvent } from '@denytrace/schema';
+import { HOP, REFUSAL_STATUSES, type DenyEvent } from '@denytrace/schema';
 import type { CorrelationOptions } from './options';
 import { requestKey, sameRequest, type RequestKey } from './request-key';
 
@@ -175,7 +175,8 @@ function clientOf(sorted: number[], events: readonly DenyEvent[]): string | unde
   for (const i of sorted) {
     const e = events[i];
     const ip = e.source?.ip;
-    if (!ip || e.observer.type === 'load-balancer') continue;
+    // A load balancer's peer, and a web ACL attached to one, is the CDN edge when a CDN is in front.
+    if (!ip || e.observer.type === 'load-balancer' || (e.denytrace.layer === 'waf' && e.denytrace.hop > HOP.cdn)) continue;
     if (isInternal(ip)) continue;
     return ip;
   }
