@@ -1,4 +1,4 @@
-import { REFUSAL_STATUSES, confidenceLabel, type DenyEvent, type Layer, type Verdict, type VerdictEvent } from '@denytrace/schema';
+import { HOP, REFUSAL_STATUSES, confidenceLabel, type DenyEvent, type Layer, type Verdict, type VerdictEvent } from '@denytrace/schema';
 import { explain } from './explain';
 import type { CorrelationOptions, CoverageView, NetworkInfo } from './options';
 
@@ -88,7 +88,10 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
       emitterMember = deepest;
       emittingLayer = d.denytrace.layer;
       emitterComponent = d.denytrace.component;
-      if (d.denytrace.layer === 'app') {
+      if (d.denytrace.layer === 'cdn') {
+        ({ emittingLayer, emitterComponent, confidence } = cdnUnknown(d, deepest.t, ctx, missing, flags));
+        if (!emitterComponent) emitterMember = undefined;
+      } else if (d.denytrace.layer === 'app') {
         // The innermost layer answered with a refusal status itself (e.g. a failed login after its
         // authorization check allowed the call): nothing stands behind it to pass one through.
         confidence = d.denytrace.decision === 'pass' ? 0.85 : 0.75;
@@ -98,7 +101,6 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
         confidence = 0.45;
         missing.push(...deeperLayers(d.denytrace.layer).map((l) => `${l} (behind ${d.denytrace.component})`));
       }
-      if (d.denytrace.hop === 20 && !ctx.coverage.hasComponent('aws-waf', deepest.t) && d.denytrace.component === 'cloudfront') missing.unshift('aws-waf');
     } else {
       const guess = deeperLayers(d.denytrace.layer)[0] ?? d.denytrace.layer;
       emittingLayer = guess;
@@ -180,6 +182,40 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
   };
   verdict.explanation = explain(verdict);
   return verdict;
+}
+
+/** The web ACL attached to a CDN, by CDN component (its log is a separate source). */
+const EDGE_WAF: Readonly<Record<string, string>> = { cloudfront: 'aws-waf' };
+
+/**
+ * A CDN that logged a refusal status without saying it refused (CloudFront `Error`): the CDN itself
+ * generates its refusals under their own result types (`ClientGeoBlocked` …), so this status came
+ * from its attached web ACL or from the origin. Which one, the other logs tell:
+ * - the web ACL's log is ingested (and showed no block) → the origin; if the origin's layers are
+ *   ingested too and logged nothing, the CDN itself after all (flagged);
+ * - the web ACL's log is missing but the origin's layers are ingested and logged nothing → the web ACL;
+ * - neither → nobody can be named.
+ * DESIGN.md: "A layer that passed an inner 403 through logs 403 too … The emitter is the layer that
+ * refused without forwarding".
+ */
+function cdnUnknown(d: DenyEvent, t: number, ctx: DecideContext, missing: string[], flags: string[]): { emittingLayer: Layer | null; emitterComponent: string | undefined; confidence: number } {
+  const waf = EDGE_WAF[d.denytrace.component] ?? 'edge waf';
+  const wafLogged = ctx.coverage.hasShallowerThan(d.denytrace.hop, t);
+  // Only the layer right behind the CDN (a load balancer or proxy, not the app further in) proves by
+  // its silence that the request never reached the origin.
+  const next = ctx.coverage.nearestDeeperHop(d.denytrace.hop, t);
+  const originLogged = next !== undefined && next < HOP.app;
+  if (wafLogged && originLogged) {
+    flags.push('cdn_error_unexplained');
+    return { emittingLayer: d.denytrace.layer, emitterComponent: d.denytrace.component, confidence: 0.4 };
+  }
+  if (originLogged) {
+    missing.push(waf);
+    return { emittingLayer: 'waf', emitterComponent: waf, confidence: 0.6 };
+  }
+  if (!wafLogged) missing.push(waf);
+  missing.push(`origin (behind ${d.denytrace.component})`);
+  return { emittingLayer: null, emitterComponent: undefined, confidence: 0.2 };
 }
 
 function isRefusal(s: number | undefined | null): boolean {

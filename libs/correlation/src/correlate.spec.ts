@@ -190,3 +190,34 @@ describe('correlate: a web ACL attached to the ALB', () => {
     expect(v.join).toBe('match');
   });
 });
+
+describe('correlate: a CDN error 403 is never blamed on the CDN that only passed it on', () => {
+  const far = Date.parse('2030-01-01');
+  const onlyCdnAndWaf = coverageFromSpans([{ component: 'aws-waf', hop: 10, first: 0, last: far }, { component: 'cloudfront', hop: 20, first: 0, last: far }]);
+  const onlyCdnAndOrigin = coverageFromSpans([{ component: 'cloudfront', hop: 20, first: 0, last: far }, { component: 'alb', hop: 40, first: 0, last: far }]);
+
+  it('web ACL logged (no block), origin not ingested → nobody named, the origin is missing', () => {
+    const [v] = correlate([cf(1, ['amzcf:X1'])], { coverage: onlyCdnAndWaf });
+    expect(v.emitting_layer).toBeNull();
+    expect(v.emitter).toBeNull();
+    expect(v.missing_layers).toEqual(['origin (behind cloudfront)']);
+    expect(v.confidence_label).toBe('low');
+  });
+
+  it('origin logged nothing, web ACL log missing → the web ACL, named as missing', () => {
+    const [v] = correlate([cf(1, ['amzcf:X2'])], { coverage: onlyCdnAndOrigin });
+    expect(v.emitting_layer).toBe('waf');
+    expect(v.emitter?.component).toBe('aws-waf');
+    expect(v.missing_layers).toEqual(['aws-waf']);
+  });
+
+  it('an app audit line without query string still matches the CloudFront line with one', () => {
+    const c = cf(1, ['amzcf:X3'], 403, { path: '/v1/invoices', query: 'page=2', method: 'GET' });
+    const a = app(1, ['xrid:only-app'], 'tenant-isolation');
+    a.url = { path: '/v1/invoices' };
+    const verdicts = correlate([c, a], { coverage: coverageFromSpans([{ component: 'cloudfront', hop: 20, first: 0, last: far }, { component: 'app', hop: 60, first: 0, last: far }]) });
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0].emitting_layer).toBe('app');
+    expect(verdicts[0].join).toBe('match');
+  });
+});

@@ -16,6 +16,12 @@ export function coverageFromSpans(spans: readonly SourceSpan[], marginMs = 10 * 
   const within = (s: SourceSpan, t: number) => t >= s.first - marginMs && t <= s.last + marginMs;
   return {
     hasDeeperThan: (hop, t) => spans.some((s) => s.hop > hop && within(s, t)),
+    hasShallowerThan: (hop, t) => spans.some((s) => s.hop < hop && within(s, t)),
+    nearestDeeperHop: (hop, t) => {
+      let best: number | undefined;
+      for (const s of spans) if (s.hop > hop && within(s, t) && (best === undefined || s.hop < best)) best = s.hop;
+      return best;
+    },
     hasComponent: (component, t) => spans.some((s) => s.component === component && within(s, t)),
   };
 }

@@ -14,7 +14,7 @@ export function explain(v: Verdict): string[] {
       : 'no rule in the logs';
     lines.push(`Refused by ${who}; ${rule}. Confidence ${v.confidence_label} (${v.confidence}).`);
   } else {
-    lines.push('No layer refused this request.');
+    lines.push(v.status !== null && v.status >= 400 ? `The ${v.status} came from a layer whose log is not ingested; no layer can be named.` : 'No layer refused this request.');
   }
   if (v.missing_layers.length) lines.push(`Not ingested for this request, and would settle it: ${v.missing_layers.join(', ')}.`);
   if (v.join === 'match') lines.push('Some events were joined by matching method, path, client and time, not by a shared id.');
@@ -44,6 +44,7 @@ function flagText(f: string): string {
   if (f.startsWith('clock_skew:')) return `the layers' clocks disagree by ${f.slice('clock_skew:'.length)}`;
   if (f.startsWith('outer_status:')) return `an outer layer logged a non-refusal status (${f.slice('outer_status:'.length)})`;
   if (f === 'deeper_layer_logged_nothing') return 'a deeper layer was ingested but logged nothing for this request';
+  if (f === 'cdn_error_unexplained') return 'the CDN logged a refusal that neither its web ACL nor the origin logged';
   if (f === 'answered_after_allow') return 'the app allowed the call in its authorization check, then answered the refusal status itself (e.g. failed authentication)';
   if (f === 'deny_behind_emitter') return 'a layer behind the emitter also logged a refusal';
   return f;

@@ -38,13 +38,17 @@ export interface NetworkInfo {
 }
 
 /**
- * Which layers were ingested, for naming missing layers. `hasDeeperThan(hop, t)` answers whether any
- * source deeper than `hop` was ingested around time `t` (epoch ms); `components()` lists what exists.
+ * Which layers were ingested, for naming missing layers. `hasDeeperThan(hop, t)` / `hasShallowerThan(hop, t)`
+ * answer whether any source deeper / closer to the client than `hop` was ingested around time `t`
+ * (epoch ms); `hasComponent` whether that component's log was.
  */
 export interface CoverageView {
   hasDeeperThan(hop: number, t: number): boolean;
+  hasShallowerThan(hop: number, t: number): boolean;
+  /** The smallest ingested hop deeper than `hop` around `t`, if any. */
+  nearestDeeperHop(hop: number, t: number): number | undefined;
   hasComponent(component: string, t: number): boolean;
 }
 
 /** Coverage that knows nothing: every layer is assumed ingested (verdicts then name no missing layer). */
-export const FULL_COVERAGE: CoverageView = { hasDeeperThan: () => true, hasComponent: () => true };
+export const FULL_COVERAGE: CoverageView = { hasDeeperThan: () => true, hasShallowerThan: () => true, nearestDeeperHop: (hop) => hop + 1, hasComponent: () => true };

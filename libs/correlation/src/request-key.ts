@@ -24,9 +24,15 @@ export interface RequestKey {
 
 export function requestKey(e: DenyEvent): RequestKey | undefined {
   const method = e.http?.request?.method;
-  const path = e.url?.path;
+  let path = e.url?.path;
   if (!method || !path) return undefined;
-  const q = e.url?.query;
+  let q = e.url?.query;
+  // Some apps log the path with its query string.
+  const qm = path.indexOf('?');
+  if (qm >= 0) {
+    q ??= path.slice(qm + 1);
+    path = path.slice(0, qm);
+  }
   const ua = e.user_agent?.original;
   return {
     method: method.toUpperCase(),
@@ -36,10 +42,13 @@ export function requestKey(e: DenyEvent): RequestKey | undefined {
   };
 }
 
-/** True when two keys name the same request; user agents are compared only when both layers logged one. */
+/**
+ * True when two keys name the same request. Query strings and user agents are compared only when
+ * both layers logged one (application audit logs often keep the path alone).
+ */
 export function sameRequest(a: RequestKey, b: RequestKey, withQuery = true): boolean {
   if (a.method !== b.method || a.path !== b.path) return false;
-  if (withQuery && a.query !== b.query) return false;
+  if (withQuery && a.query !== '' && b.query !== '' && a.query !== b.query) return false;
   if (a.userAgent !== undefined && b.userAgent !== undefined && a.userAgent !== b.userAgent) return false;
   return true;
 }
