@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type DenytraceConfig } from '@denytrace/config';
 import type { NetworkInfo } from '@denytrace/correlation';
-import { NetworkTable, defaultNetworkOf } from '@denytrace/network';
+import { NetworkTable, NetworkTableError, defaultNetworkOf } from '@denytrace/network';
 import { openStore, type EventStore } from '@denytrace/store';
 
 /** What every command works with: validated configuration, the open store and the network table. */
@@ -26,21 +26,32 @@ export class UsageError extends Error {
 /**
  * Opens the store in `--data-dir` (else `DENYTRACE_DATA_DIR`, else the default) and the network
  * table: `--geoip FILE` (kept in the data dir for later commands), else the one kept earlier, else
- * `DENYTRACE_GEOIP`.
+ * `DENYTRACE_GEOIP`. Commands that only read pass `create: false`: a data dir that does not exist
+ * yet is then a UsageError ("nothing ingested yet") instead of an empty store being made.
+ * @throws UsageError for a data dir that is a file or cannot be made, an unreadable network table.
  */
-export async function openContext(o: { dataDir?: string; geoip?: string; retention?: string }): Promise<CliContext> {
+export async function openContext(o: { dataDir?: string; geoip?: string; retention?: string; create?: boolean }): Promise<CliContext> {
   const env = { ...process.env };
   if (o.dataDir) env.DENYTRACE_DATA_DIR = o.dataDir;
   if (o.retention) env.DENYTRACE_RETENTION = o.retention;
   const config = loadConfig(env);
-  mkdirSync(config.dataDir, { recursive: true });
+  prepareDataDir(config.dataDir, o.create ?? true);
   const kept = join(config.dataDir, NETWORK_TABLE_FILE);
   let table: NetworkTable | undefined;
   const source = o.geoip ?? (existsSync(kept) ? kept : config.geoipPath);
   if (source) {
     if (!existsSync(source)) throw new UsageError(`network table not found: ${source}`);
     const text = readFileSync(source, 'utf8');
-    table = NetworkTable.fromCsv(text);
+    try {
+      table = NetworkTable.fromCsv(text);
+    } catch (e) {
+      if (e instanceof NetworkTableError) throw new UsageError(`${source}: ${e.message}`);
+      throw e;
+    }
+    if (table.badRows.length > 0) {
+      const first = table.badRows.slice(0, 3).map((r) => `line ${r.line}: ${r.reason}`).join('; ');
+      process.stderr.write(`denytrace: ${source}: ${table.badRows.length} row(s) not loaded (${first}${table.badRows.length > 3 ? '; …' : ''})\n`);
+    }
     if (o.geoip) writeFileSync(kept, text);
   }
   const store = await openStore({ dataDir: config.dataDir, retention: config.retention });
@@ -51,4 +62,21 @@ export async function openContext(o: { dataDir?: string; geoip?: string; retenti
     return net ? { network: net } : undefined;
   };
   return { config, store, table, network };
+}
+
+function prepareDataDir(dir: string, create: boolean): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isDirectory()) throw new UsageError(`data dir ${dir} is not a directory`);
+  if (st) return;
+  if (!create) throw new UsageError(`nothing ingested yet: no data dir at ${dir} (run \`denytrace ingest <logs>\` first, or point --data-dir / DENYTRACE_DATA_DIR at an existing one)`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create data dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { CommanderError } from 'commander';
 import { ConfigError } from '@denytrace/config';
 import { createProgram } from './program';
 import { UsageError } from './context';
@@ -14,9 +15,18 @@ async function main(): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+  // A closed stderr (`2>&1 | head`) must not stop an ingest half-way: the work goes on silently.
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   try {
     await createProgram(version).parseAsync(process.argv);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message; help and version exit 0, usage mistakes 2 like ours.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
     if (err instanceof UsageError || err instanceof ConfigError || (err as Error)?.name === 'IngestError' || (err as Error)?.name === 'StoreError') {
       process.stderr.write(`denytrace: ${terminalSafe((err as Error).message, true)}\n`);
       process.exitCode = 2;

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.command';
 import { registerIngest } from './commands/ingest.command';
+import { registerQuarantine } from './commands/quarantine.command';
 import { registerReport } from './commands/report.command';
 import { registerTrace } from './commands/trace.command';
 import { registerTraces } from './commands/traces.command';
@@ -13,6 +14,8 @@ export function createProgram(version: string): Command {
     .option('--data-dir <dir>', 'where the embedded store lives (env DENYTRACE_DATA_DIR; default ~/.local/share/denytrace)')
     .option('--geoip <csv>', 'network table CSV (network,country_iso_code,region_iso_code,organization); kept in the data dir for later commands (env DENYTRACE_GEOIP)')
     .showHelpAfterError('(add --help for usage)')
+    // Throw instead of exiting, so main maps usage mistakes to exit code 2 (subcommands inherit this).
+    .exitOverride()
     .addHelpText(
       'after',
       `
@@ -22,6 +25,7 @@ Start here:
   denytrace report                                403s by emitting layer × decisive rule, top countries, networks, routes
   denytrace traces --status 403 --json            every verdict, one JSON object per line
   denytrace trace <request id>                    one request, layer by layer
+  denytrace quarantine                            the lines ingest could not read, by file and reason
 
 Run 'denytrace <command> --help' for a command's options.`,
     );
@@ -29,6 +33,7 @@ Run 'denytrace <command> --help' for a command's options.`,
   registerTrace(program);
   registerTraces(program);
   registerReport(program);
+  registerQuarantine(program);
   registerDemo(program);
   return program;
 }

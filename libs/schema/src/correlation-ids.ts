@@ -99,7 +99,8 @@ export function uniqueIds(ids: Array<string | undefined>): string[] {
 
 /**
  * Reads a user-typed id into the correlation ids it may mean: `amzcf:abc` stays as it is; a bare
- * value is tried as every kind it could be (a Root, a 32-hex id, a CloudFront id …).
+ * value is tried as every kind it could be (a Root, a 32-hex id, a CloudFront id …), and an
+ * upper-case hex value also in lower case.
  */
 export function idCandidates(input: string): string[] {
   const v = input.trim();
@@ -109,6 +110,9 @@ export function idCandidates(input: string): string[] {
   for (const id of traceCorrelationIds(v)) out.add(id);
   const ray = cfRayId(v);
   for (const kind of CORRELATION_KINDS) out.add(`${kind}:${v}`);
+  // Hex ids (nginx $request_id, trace ids, Ray IDs) are logged lower-case; users paste them in any case.
+  const lower = v.toLowerCase();
+  if (lower !== v && /^[0-9a-f-]+$/.test(lower)) for (const kind of CORRELATION_KINDS) out.add(`${kind}:${lower}`);
   if (ray) out.add(`cfray:${ray}`);
   return [...out];
 }

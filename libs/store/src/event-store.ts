@@ -30,6 +30,22 @@ export interface QuarantineRow {
   raw: string;
 }
 
+/** A quarantined record as read back: the row plus its id and when it was rejected (ISO-8601 UTC). */
+export interface QuarantinedRecord extends QuarantineRow {
+  id: number;
+  rejected_at: string;
+}
+
+/** Filter for reading the quarantine: exact file, exact reason; oldest first. */
+export interface QuarantineFilter {
+  source_file?: string;
+  reason?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
 /** What the store remembers of a file it read: its fingerprint and how far it got. */
 export interface FileState {
   /** Fingerprint of the file's first bytes (see ingest/fingerprint.ts). */
@@ -76,8 +92,12 @@ export interface EventStore {
   bulkInsert(events: readonly DenyEvent[]): Promise<{ inserted: number; duplicates: number }>;
   /** Adds counter rows (count += on the same key). */
   addCounters(rows: readonly CounterRow[]): Promise<void>;
-  /** Keeps rejected records. */
+  /** Keeps rejected records (the same file, line, reason and text once). */
   quarantine(rows: readonly QuarantineRow[]): Promise<void>;
+  /** Reads the quarantine back, oldest first, paged. */
+  listQuarantine(filter: QuarantineFilter): Promise<{ items: QuarantinedRecord[]; next_cursor: string | null }>;
+  /** How many records are quarantined, by file and reason. */
+  quarantineCounts(): Promise<Array<{ source_file: string; reason: string; count: number }>>;
   getFileState(fingerprint: string): Promise<FileState | undefined>;
   setFileState(state: FileState): Promise<void>;
 

@@ -296,6 +296,27 @@ export function describeEventStore(name: string, makeStore: () => Promise<EventS
         ])).resolves.toBeUndefined();
       });
 
+      it('reads the quarantine back by file and reason, paged, oldest first, each rejection once', async () => {
+        const rows = Array.from({ length: 7 }, (_, i) => ({ source_file: i < 5 ? 'a.log' : 'b.log', line: i + 1, reason: i % 2 ? 'invalid_json' : 'no_match', detail: `d${i}`, raw: `r${i}` }));
+        await store.quarantine(rows);
+        await store.quarantine(rows.slice(0, 2));
+        expect(await store.quarantineCounts()).toEqual([
+          { source_file: 'a.log', reason: 'invalid_json', count: 2 },
+          { source_file: 'a.log', reason: 'no_match', count: 3 },
+          { source_file: 'b.log', reason: 'invalid_json', count: 1 },
+          { source_file: 'b.log', reason: 'no_match', count: 1 },
+        ]);
+        const p1 = await store.listQuarantine({ source_file: 'a.log', limit: 2 });
+        expect(p1.items.map((r) => r.line)).toEqual([1, 2]);
+        const p2 = await store.listQuarantine({ source_file: 'a.log', limit: 2, cursor: p1.next_cursor! });
+        const p3 = await store.listQuarantine({ source_file: 'a.log', limit: 2, cursor: p2.next_cursor! });
+        expect([...p2.items, ...p3.items].map((r) => r.line)).toEqual([3, 4, 5]);
+        expect(p3.next_cursor).toBeNull();
+        const json = await store.listQuarantine({ reason: 'invalid_json' });
+        expect(json.items.map((r) => [r.source_file, r.line, r.raw])).toEqual([['a.log', 2, 'r1'], ['a.log', 4, 'r3'], ['b.log', 6, 'r5']]);
+        expect(json.items[0].rejected_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      });
+
       it('rejects calls after close, and closing twice is harmless', async () => {
         await store.close();
         await expect(store.close()).resolves.toBeUndefined();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { summarizeAsync } from '@denytrace/traces';
 import { openContext, UsageError } from '../context';
-import { parseTimeArg } from '../time-arg';
+import { parseRange } from '../time-arg';
 import { renderReport } from '../render/report-text';
 import { allTraces } from './traces.command';
 
@@ -21,9 +21,9 @@ export function registerReport(program: Command): void {
       const top = Number(o.top);
       if (!Number.isInteger(status)) throw new UsageError(`--status: "${o.status}" is not an HTTP status code`);
       if (!(Number.isInteger(top) && top > 0)) throw new UsageError(`--top: "${o.top}" is not a positive whole number`);
-      const ctx = await openContext(program.opts());
+      const ctx = await openContext({ ...program.opts(), create: false });
       try {
-        const filter = { status, since: o.since ? parseTimeArg(o.since, '--since') : undefined, until: o.until ? parseTimeArg(o.until, '--until') : undefined };
+        const filter = { status, ...parseRange(o.since, o.until) };
         const report = await summarizeAsync(allTraces(ctx.store, filter), { status, top });
         process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`);
       } finally {

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { Layer, Verdict } from '@denytrace/schema';
 import type { EventStore, TraceFilter } from '@denytrace/store';
 import { openContext, UsageError } from '../context';
-import { parseTimeArg } from '../time-arg';
+import { parseRange } from '../time-arg';
 import { clip, terminalSafe } from '../render/terminal-safe';
 
 /** Every verdict matching the filter, page by page (newest first). */
@@ -44,10 +44,9 @@ export function registerTraces(program: Command): void {
         status,
         layer: o.layer,
         rule: o.rule,
-        since: o.since ? parseTimeArg(o.since, '--since') : undefined,
-        until: o.until ? parseTimeArg(o.until, '--until') : undefined,
+        ...parseRange(o.since, o.until),
       };
-      const ctx = await openContext(program.opts());
+      const ctx = await openContext({ ...program.opts(), create: false });
       try {
         if (o.json) {
           for await (const v of allTraces(ctx.store, filter, limit)) process.stdout.write(`${JSON.stringify(v)}\n`);

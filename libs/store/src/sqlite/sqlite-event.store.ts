@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { hasRefusalMark, type DenyEvent, type Verdict } from '@denytrace/schema';
 import type {
-  CounterRow, DatasetCoverage, EventStore, FileState, QuarantineRow, Retention, TraceFilter,
+  CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
 } from '../event-store';
 import { StoreError } from '../store-error';
 import { isoToMs, msToIso } from '../time-range';
@@ -133,6 +133,38 @@ export class SqliteEventStore implements EventStore {
         insertQuarantine.run(key, r.source_file, r.line, r.reason, r.detail.slice(0, MAX_QUARANTINE_DETAIL_CHARS), raw, now);
       }
     })();
+  }
+
+  async listQuarantine(filter: QuarantineFilter): Promise<{ items: QuarantinedRecord[]; next_cursor: string | null }> {
+    const db = this.conn();
+    const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 100)), 1000);
+    let after = 0;
+    if (filter.cursor !== undefined) {
+      after = Number(Buffer.from(filter.cursor, 'base64url').toString());
+      if (!Number.isSafeInteger(after) || after < 0) throw new StoreError('invalid_argument', `invalid quarantine cursor "${filter.cursor}"`);
+    }
+    const where = ['rowid > ?'];
+    const args: Array<string | number> = [after];
+    if (filter.source_file !== undefined) {
+      where.push('source_file = ?');
+      args.push(filter.source_file);
+    }
+    if (filter.reason !== undefined) {
+      where.push('reason = ?');
+      args.push(filter.reason);
+    }
+    const rows = db
+      .prepare(`SELECT rowid AS id, source_file, line, reason, detail, raw, created_at FROM quarantine WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ?`)
+      .all(...args, limit + 1) as Array<QuarantineRow & { id: number; created_at: number }>;
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(({ created_at, ...r }) => ({ ...r, rejected_at: new Date(created_at).toISOString() })),
+      next_cursor: rows.length > limit ? Buffer.from(String(page[page.length - 1].id)).toString('base64url') : null,
+    };
+  }
+
+  async quarantineCounts(): Promise<Array<{ source_file: string; reason: string; count: number }>> {
+    return this.conn().prepare('SELECT source_file, reason, COUNT(*) AS count FROM quarantine GROUP BY source_file, reason ORDER BY source_file, reason').all() as Array<{ source_file: string; reason: string; count: number }>;
   }
 
   async getFileState(fingerprint: string): Promise<FileState | undefined> {
