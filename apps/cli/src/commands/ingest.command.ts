@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { ingestPaths, type PathResult } from '@denytrace/ingest';
-import { FORMATS, type ParserOptions } from '@denytrace/parsers';
+import { FORMATS, compileLogFormat, type ParserOptions } from '@denytrace/parsers';
 import { redecide } from '@denytrace/traces';
 import { openContext, UsageError } from '../context';
 import { terminalSafe } from '../render/terminal-safe';
@@ -33,7 +33,7 @@ export function registerIngest(program: Command): void {
     .option('--max-line-bytes <n>', 'reject longer lines as line_too_long (env DENYTRACE_MAX_LINE_BYTES, default 65536)')
     .addOption(new Option('--retention <what>', 'refusals: keep events with a refusal mark in full and count the rest; all: keep every event (env DENYTRACE_RETENTION)').choices(['refusals', 'all']))
     .option('--json', 'print {"files":[…],"verdicts":n} instead of tables')
-    .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
+    .option('--no-progress', 'no progress bar and no per-file lines on stderr (the bar is shown only on a terminal anyway)')
     .addHelpText(
       'after',
       `
@@ -49,7 +49,14 @@ Examples:
       try {
         const parserOptions: ParserOptions = {};
         const nginx = o.nginxLogFormat ?? ctx.config.nginxLogFormat;
-        if (nginx) parserOptions.nginxLogFormat = existsSync(nginx) ? readFileSync(nginx, 'utf8') : nginx;
+        if (nginx) {
+          parserOptions.nginxLogFormat = existsSync(nginx) ? readFileSync(nginx, 'utf8') : nginx;
+          try {
+            compileLogFormat(parserOptions.nginxLogFormat);
+          } catch (e) {
+            throw new UsageError(`--nginx-log-format: ${(e as Error).message}`);
+          }
+        }
         if (o.appFieldMap) {
           try {
             parserOptions.appFieldMap = JSON.parse(readFileSync(o.appFieldMap, 'utf8')) as Record<string, string>;
@@ -76,7 +83,7 @@ Examples:
           onFile: (r) => {
             bar?.stop();
             current = '';
-            if (!o.json) process.stderr.write(`${'error' in r ? `✗ ${terminalSafe(r.file)}: ${terminalSafe(r.error)}` : `✓ ${terminalSafe(r.file)}`}\n`);
+            if (!o.json && o.progress) process.stderr.write(`${fileLine(r)}\n`);
           },
         });
         bar?.stop();
@@ -100,6 +107,15 @@ Examples:
         await ctx.store.close();
       }
     });
+}
+
+/** One line per file as it finishes: ✓ read, ⚠ read with rejected lines or no known format, ✗ not read. */
+function fileLine(r: PathResult): string {
+  if ('error' in r) return `✗ ${terminalSafe(r.file)}: ${terminalSafe(r.error)}`;
+  const s = r.summary;
+  if (s.format === null) return `⚠ ${terminalSafe(r.file)}: no known log format${s.rejected ? ` (${s.rejected} lines quarantined)` : ', skipped'}`;
+  if (s.rejected > 0) return `⚠ ${terminalSafe(r.file)}: ${s.format}, ${s.records} records, ${s.rejected} lines rejected (denytrace quarantine --file ${terminalSafe(r.file)})`;
+  return `✓ ${terminalSafe(r.file)}: ${s.format}, ${s.records} records${s.already_ingested ? ' (already ingested)' : ''}`;
 }
 
 function renderSummary(results: PathResult[]): string {
