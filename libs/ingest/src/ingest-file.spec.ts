@@ -1,11 +1,10 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { NetworkTable } from '@denytrace/network';
 import { openStore, type EventStore } from '@denytrace/store';
 import { IngestError, ingestFile } from './ingest-file';
-import { ingestPaths } from './ingest-paths';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const SINCE = '2000-01-01T00:00:00.000Z';
@@ -152,14 +151,14 @@ describe('ingestFile', () => {
     await store.close();
   });
 
-  it('quarantines every line of an unknown format once and reports the file', async () => {
+  it('counts every line of an unknown format and reports the file; such a run remembers nothing, so the next one reads it again', async () => {
     const store = await fresh();
     const file = path.join(dir, 'mystery.txt');
     writeFileSync(file, 'hello there\nnot a log line\n\nstill not one\n');
     const first = await ingestFile(file, { store });
-    expect(first).toMatchObject({ format: null, records: 0, rejected: 3, rejected_by_reason: { unknown_format: 3 }, skipped_lines: 1 });
+    expect(first).toMatchObject({ format: null, skipped: null, records: 0, rejected: 3, rejected_by_reason: { unknown_format: 3 }, skipped_lines: 1 });
     const second = await ingestFile(file, { store });
-    expect(second).toMatchObject({ rejected: 0, already_ingested: true });
+    expect(second).toMatchObject({ rejected: 3, already_ingested: false });
     await store.close();
   });
 
@@ -170,26 +169,5 @@ describe('ingestFile', () => {
     await expect(ingestFile(file, { store }, { format: 'nope' })).rejects.toThrow(IngestError);
     await expect(ingestFile(file, { store }, { format: 'nope' })).rejects.toThrow(/known formats: .*nginx/);
     await store.close();
-  });
-});
-
-describe('ingestPaths', () => {
-  it('expands folders recursively and sorted, skips hidden files, reports a missing path and goes on', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'denytrace-paths-'));
-    try {
-      mkdirSync(path.join(dir, 'logs/b'), { recursive: true });
-      writeFileSync(path.join(dir, 'logs/b/2.log'), nginxLine(2, 403) + '\n');
-      writeFileSync(path.join(dir, 'logs/a.log'), nginxLine(1, 200) + '\n');
-      writeFileSync(path.join(dir, 'logs/.hidden.log'), nginxLine(3, 403) + '\n');
-      const store = await openStore({ dataDir: path.join(dir, 'store') });
-      const missing = path.join(dir, 'missing.log');
-      const results = await ingestPaths([missing, path.join(dir, 'logs')], { store });
-      expect(results.map((r) => r.file)).toEqual([missing, path.join(dir, 'logs/a.log'), path.join(dir, 'logs/b/2.log')]);
-      expect('error' in results[0] && results[0].error).toContain('no such file');
-      expect(results.slice(1).map((r) => ('summary' in r ? r.summary.records : -1))).toEqual([1, 1]);
-      await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

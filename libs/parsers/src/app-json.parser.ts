@@ -2,7 +2,7 @@ import { HOP, REFUSAL_STATUSES, cfRayId, cid, traceCorrelationIds, uniqueIds, xr
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { matchKey, original, statusField } from './util/fields';
 import { normalizeIp } from './util/ip';
-import { ALLOW_WORDS, APP_FIELD_PATHS, APP_REQUEST_FIELDS, DENY_WORDS } from './util/json-app-fields';
+import { ALLOW_WORDS, APP_FIELD_PATHS, DENY_WORDS } from './util/json-app-fields';
 import { asText, getPath, isObject, parseJsonObject, type JsonObject } from './util/json-path';
 import { isoFromMs, parseAnyTime } from './util/time-parse';
 import { splitTarget, stripPort } from './util/url-request';
@@ -173,13 +173,87 @@ function clean<T extends object>(o: T): T {
   return o;
 }
 
-const FOREIGN_KEYS = ['webaclId', 'httpRequest', 'terminatingRuleId', 'time_local', 'body_bytes_sent', 'http_user_agent', 'eventVersion', 'auditID', 'requestParameters'];
+/** A JSON record another product wrote: its name, and how to recognise it (keys as the vendor documents them). */
+interface ForeignShape {
+  product: string;
+  test: (o: JsonObject) => boolean;
+}
+
+const has = (o: JsonObject, ...keys: string[]): boolean => keys.every((k) => Object.prototype.hasOwnProperty.call(o, k));
+const startsWith = (v: unknown, prefix: string): boolean => typeof v === 'string' && v.startsWith(prefix);
 
 /**
- * Share of sample lines that are JSON objects with a timestamp and at least one request fact
- * (method, path, status or decision), not AWS WAF (`webaclId`, `httpRequest`) nor nginx JSON
- * (`time_local`, `body_bytes_sent`); times 0.9. Deploy events (`service`, `version`, `started_at`)
- * have neither a timestamp key we read nor a request fact, so score 0.
+ * Records of other products that look request-shaped but are not an application's own audit. Each is
+ * claimed by (or left for) its own parser; app JSON scores them 0. Sources of the marker keys:
+ * AWS WAF https://docs.aws.amazon.com/waf/latest/developerguide/logging-fields.html;
+ * nginx `log_format … escape=json` with nginx variable names; CloudTrail
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html;
+ * Kubernetes audit https://kubernetes.io/docs/reference/config-api/apiserver-audit.v1/;
+ * Caddy https://caddyserver.com/docs/logging (`logger` `http.log.access…`, `http.handlers.…`);
+ * OPA decision logs https://www.openpolicyagent.org/docs/latest/management-decision-logs/ (and its
+ * server log's `decision-id`); Cloudflare Logpush https://developers.cloudflare.com/logs/reference/log-fields/;
+ * GCP https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry; Azure resource logs
+ * https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs-schema; Envoy
+ * https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage; Kong
+ * https://docs.konghq.com/gateway/latest/reference/log-format/ (`latencies`, `route`, `upstream_uri`);
+ * Traefik https://doc.traefik.io/traefik/observability/access-logs/; API Gateway access logs
+ * (`$context` variables) and Lambda proxy events; ModSecurity/Coraza JSON audit (`transaction`);
+ * open-appsec (`eventSource` + `eventData`).
+ */
+const FOREIGN_SHAPES: readonly ForeignShape[] = [
+  { product: 'aws-waf', test: (o) => has(o, 'webaclId') || has(o, 'terminatingRuleId') },
+  { product: 'nginx-json', test: (o) => has(o, 'time_local') || has(o, 'body_bytes_sent') || has(o, 'http_user_agent') },
+  { product: 'aws-cloudtrail', test: (o) => has(o, 'eventVersion') || has(o, 'Records') || has(o, 'requestParameters') || has(o, 'eventSource', 'eventName') },
+  { product: 'kubernetes-audit', test: (o) => startsWith(o.apiVersion, 'audit.k8s.io') || has(o, 'auditID') },
+  { product: 'caddy', test: (o) => startsWith(o.logger, 'http.log') || startsWith(o.logger, 'http.handlers.') },
+  { product: 'opa-decision', test: (o) => (has(o, 'decision_id') && (has(o, 'input') || has(o, 'result'))) || has(o, 'decision-id') },
+  { product: 'cloudflare', test: (o) => has(o, 'RayID') || has(o, 'OriginatorRayID') || has(o, 'EdgeResponseStatus') || has(o, 'ClientRequestHost') },
+  { product: 'gcp-logging', test: (o) => has(o, 'httpRequest') || has(o, 'logName') || has(o, 'protoPayload') || has(o, 'jsonPayload') },
+  { product: 'azure-resource-log', test: (o) => has(o, 'operationName') || has(o, 'category', 'resourceId') },
+  { product: 'envoy', test: (o) => has(o, 'upstream_cluster') || has(o, 'response_code_details') || has(o, 'response_flags') || has(o, 'downstream_remote_address') },
+  { product: 'kong', test: (o) => has(o, 'latencies', 'route') || has(o, 'upstream_uri', 'latencies') },
+  { product: 'traefik', test: (o) => has(o, 'RouterName') || has(o, 'DownstreamStatus') || has(o, 'OriginStatus') || has(o, 'entryPointName') },
+  { product: 'aws-apigateway', test: (o) => has(o, 'apiId') || has(o, 'requestContext') || has(o, 'httpMethod', 'resourcePath') || has(o, 'routeKey') },
+  { product: 'modsecurity', test: (o) => isObject(o.transaction) && (has(o.transaction, 'messages') || has(o.transaction, 'producer') || has(o.transaction, 'request', 'response')) },
+  { product: 'open-appsec', test: (o) => has(o, 'eventSource', 'eventData') },
+];
+
+/** The product that wrote this record, when it is recognisably not an application audit record. */
+export function foreignJsonProduct(o: JsonObject): string | undefined {
+  return FOREIGN_SHAPES.find((f) => f.test(o))?.product;
+}
+
+/** Where a permission or policy is named; `action` and `operation` alone are too common to count (other products log them). */
+const PERMISSION_POLICY_PATHS: readonly string[] = [
+  ...APP_FIELD_PATHS['denytrace.permission'].filter((p) => p !== 'action' && p !== 'operation'),
+  ...APP_FIELD_PATHS['rule.id'],
+];
+
+/** A decision value: a decision word (`allow`, `deny`, …) or a boolean. */
+function isDecision(v: unknown): boolean {
+  if (typeof v === 'boolean') return true;
+  return typeof v === 'string' && (DENY_WORDS.has(v.toLowerCase()) || ALLOW_WORDS.has(v.toLowerCase()));
+}
+
+/**
+ * True when a record has the shape of an application authorization/audit record: a timestamp we
+ * read, not {@link foreignJsonProduct}, and either a decision (decision field, or `action` holding a
+ * decision word), a permission or policy field, or a request id together with method, path and status.
+ */
+export function isAppAuditRecord(o: JsonObject): boolean {
+  if (foreignJsonProduct(o) !== undefined) return false;
+  if (pickScalar(o, APP_FIELD_PATHS['@timestamp']) === undefined) return false;
+  if (APP_FIELD_PATHS.decision.some((p) => isDecision(getPath(o, p)))) return true;
+  if (isDecision(getPath(o, 'action'))) return true;
+  if (pickText(o, PERMISSION_POLICY_PATHS) !== undefined) return true;
+  return (['http.request.id', 'http.request.method', 'url.path', 'http.response.status_code'] as const).every((f) => pickText(o, APP_FIELD_PATHS[f]) !== undefined);
+}
+
+/**
+ * Share of the first 20 non-blank sample lines that are {@link isAppAuditRecord} JSON objects, times
+ * 0.9 (exact vendor formats win ties). Records of other products (Caddy, OPA, Envoy, Kong, Traefik,
+ * CloudTrail, Kubernetes audit, Cloudflare, GCP, Azure, AWS WAF, nginx JSON, …) and deploy events
+ * (`service`, `version`, `started_at`: no timestamp key we read, no decision) score 0.
  */
 function detectAppJson(sample: readonly string[]): number {
   const lines = sample.filter((l) => l.trim() !== '').slice(0, 20);
@@ -189,11 +263,7 @@ function detectAppJson(sample: readonly string[]): number {
     const line = l.charCodeAt(0) === 0xfeff ? l.slice(1) : l;
     if (!line.startsWith('{')) continue;
     const p = parseJsonObject(line);
-    if (!p.ok || !isObject(p.value)) continue;
-    const o = p.value;
-    if (FOREIGN_KEYS.some((k) => k in o)) continue;
-    if (pickScalar(o, APP_FIELD_PATHS['@timestamp']) === undefined) continue;
-    if (APP_REQUEST_FIELDS.some((f) => pickText(o, APP_FIELD_PATHS[f]) !== undefined)) hits++;
+    if (p.ok && isObject(p.value) && isAppAuditRecord(p.value)) hits++;
   }
   return (hits / lines.length) * 0.9;
 }

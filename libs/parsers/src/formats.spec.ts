@@ -69,3 +69,123 @@ describe('format registry and detection', () => {
     expect(detectFormat(['hello world', 'just text'])).toBeUndefined();
   });
 });
+
+/** Corpus files in one of our formats, and the format each is. */
+const OURS: Readonly<Record<string, string>> = {
+  'aws-alb/crowdsec-aws-alb-logs.log': 'aws-alb',
+  'aws-cloudfront/elastic-test-cloudfront.log': 'aws-cloudfront',
+  'aws-waf/elastic-test-waf.log': 'aws-waf',
+  'nginx/crowdsec-nginx_http-logs.log': 'nginx',
+  'nginx-ingress/elastic-test-ingest-raw.log': 'nginx',
+};
+/** Our formats today: a corpus file of another product must not come out as one of these. */
+const OUR_FORMATS = ['aws-waf', 'aws-cloudfront', 'aws-alb', 'nginx', 'nginx-error', 'app-json'];
+/** Traefik's CLF access log is Common Log Format plus fields: reading it as nginx combined is acceptable. */
+const ACCEPTED: Readonly<Record<string, string>> = { 'traefik/crowdsec-traefik_clf.log': 'nginx' };
+
+function corpusFiles(): string[] {
+  const root = path.join(SHARED, 'corpus');
+  const out: string[] = [];
+  for (const dir of fs.readdirSync(root).sort()) {
+    if (!fs.statSync(path.join(root, dir)).isDirectory()) continue;
+    for (const f of fs.readdirSync(path.join(root, dir)).sort()) out.push(`${dir}/${f}`);
+  }
+  return out;
+}
+
+/** The records of a JSON file (one document, an array of them, or one a line), each on one line; undefined when not JSON. */
+function compactRecords(rel: string): string[] | undefined {
+  const text = fs.readFileSync(path.join(SHARED, 'corpus', rel), 'utf8');
+  try {
+    const v: unknown = JSON.parse(text);
+    return (Array.isArray(v) ? v : [v]).map((r) => JSON.stringify(r));
+  } catch {
+    try {
+      return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.stringify(JSON.parse(l)));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const others = corpusFiles().filter((f) => !(f in OURS));
+const appJson = getFormat('app-json')!;
+
+describe('detection over the corpus files of other products', () => {
+  it('the corpus is where we expect it', () => {
+    expect(others.length).toBeGreaterThan(40);
+    for (const f of Object.keys(OURS)) expect(corpusFiles()).toContain(f);
+  });
+
+  it.each(others)('%s is not app JSON nor any other of our formats', (rel) => {
+    const lines = head(`corpus/${rel}`);
+    expect(appJson.detect(lines.filter((l) => l.trim() !== ''))).toBe(0);
+    const name = detected(lines);
+    if (rel in ACCEPTED) expect(name).toBe(ACCEPTED[rel]);
+    else expect(OUR_FORMATS).not.toContain(name);
+  });
+
+  const jsonFiles = others.map((rel) => [rel, compactRecords(rel)] as const).filter((x): x is readonly [string, string[]] => x[1] !== undefined);
+
+  it.each(jsonFiles)('%s, one record a line, scores 0 as app JSON', (rel, records) => {
+    const sample = records.slice(0, 20);
+    expect(appJson.detect(sample)).toBe(0);
+    expect(OUR_FORMATS).not.toContain(detected(sample));
+  });
+
+  it('Caddy access logs and OPA decision logs come out as no known format (they were app JSON)', () => {
+    expect(detected(head('corpus/caddy/crowdsec-caddy-logs.log'))).toBeUndefined();
+    expect(detected(head('corpus/opa-decision/kanywst-opa-envoy-decision-log.ndjson'))).toBeUndefined();
+    expect(detected(compactRecords('opa-decision/opa-docs-decision-log-example.json')!)).toBeUndefined();
+  });
+});
+
+describe('app JSON needs the shape of an application authorization/audit record', () => {
+  const ts = '2024-03-12T14:00:00Z';
+  const score = (...records: object[]) => appJson.detect(records.map((r) => JSON.stringify(r)));
+
+  it('a decision, a permission or policy, or request id with method, path and status is enough', () => {
+    expect(score({ ts, decision: 'deny' })).toBeCloseTo(0.9);
+    expect(score({ ts, authz: { allowed: false } })).toBeCloseTo(0.9);
+    expect(score({ ts, action: 'forbid' })).toBeCloseTo(0.9);
+    expect(score({ ts, permission: 'orders:delete', status: 403 })).toBeCloseTo(0.9);
+    expect(score({ ts, policy: 'rbac:viewer' })).toBeCloseTo(0.9);
+    expect(score({ ts, request_id: 'r1', method: 'GET', path: '/a', status: 200 })).toBeCloseTo(0.9);
+  });
+
+  it('a request-shaped record without them is not app JSON (an access log, a generic logger line)', () => {
+    expect(score({ ts, method: 'GET', path: '/a', status: 403 })).toBe(0);
+    expect(score({ ts, request_id: 'r1', method: 'GET', status: 403 })).toBe(0);
+    expect(score({ ts, msg: 'started', action: 'login' })).toBe(0);
+    expect(score({ decision: 'deny', method: 'GET' })).toBe(0); // no timestamp
+  });
+
+  // Each record carries the app-like fields plus the product's own marker keys (vendor docs in app-json.parser.ts).
+  it.each([
+    ['Caddy', { logger: 'http.log.access.log0', msg: 'handled request' }],
+    ['OPA decision log', { decision_id: 'd1', input: { method: 'GET' }, result: true }],
+    ['OPA server log', { 'decision-id': 'd1', query: 'data.envoy.authz.allow' }],
+    ['Kubernetes audit', { apiVersion: 'audit.k8s.io/v1', kind: 'Event' }],
+    ['CloudTrail', { eventVersion: '1.08', eventSource: 's3.amazonaws.com', eventName: 'GetObject' }],
+    ['CloudTrail file', { Records: [] }],
+    ['Cloudflare', { RayID: '8a1b2c3d4e5f6a7b' }],
+    ['GCP', { httpRequest: { requestMethod: 'GET' }, logName: 'projects/p/logs/requests' }],
+    ['Azure', { category: 'FrontDoorWebApplicationFirewallLog', operationName: 'Microsoft.Cdn/Profiles/Write', resourceId: '/SUBSCRIPTIONS/x' }],
+    ['Envoy', { upstream_cluster: 'app', response_code_details: 'via_upstream', response_flags: '-' }],
+    ['Kong', { latencies: { kong: 1, proxy: 2, request: 3 }, route: { id: 'r' }, upstream_uri: '/' }],
+    ['Traefik', { RouterName: 'web@docker', DownstreamStatus: 403, OriginStatus: 0 }],
+    ['AWS WAF', { webaclId: 'arn:aws:wafv2:…', terminatingRuleId: 'Default_Action' }],
+    ['nginx JSON', { time_local: '12/Mar/2024:14:00:00 +0000', body_bytes_sent: 0 }],
+  ])('%s records score 0 even with app-like fields', (_, marker) => {
+    expect(score({ ts, request_id: 'r1', method: 'GET', path: '/a', status: 403, decision: 'deny', policy: 'p', ...marker })).toBe(0);
+  });
+
+  it('returns on long crafted lines', () => {
+    const long = [
+      JSON.stringify({ ts, decision: 'deny', path: '/' + 'a'.repeat(300_000) }),
+      '{"ts":"' + ts + '","logger":"' + 'http.'.repeat(60_000) + '"}',
+      '{' + '"a":{'.repeat(50_000),
+    ];
+    expect(appJson.detect(long)).toBeGreaterThanOrEqual(0);
+  });
+});

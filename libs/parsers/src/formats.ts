@@ -8,7 +8,8 @@ import type { LogFormat } from './parser';
 
 /**
  * Every format denytrace reads, outermost layer first. The order breaks detection ties, so exact
- * vendor formats come before the looser ones (app JSON last: it accepts any request-shaped JSON).
+ * vendor formats come before the looser ones (app JSON last: any JSON with the shape of an app
+ * authorization/audit record that no other product is recognised in, see `isAppAuditRecord`).
  */
 export const FORMATS: readonly LogFormat[] = [awsWafFormat, cloudfrontFormat, albFormat, nginxFormat, nginxErrorFormat, appJsonFormat];
 

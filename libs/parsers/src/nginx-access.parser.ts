@@ -130,7 +130,9 @@ function detectNginxAccess(sample: readonly string[]): number {
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) continue;
       const o = obj as Record<string, unknown>;
       if (FOREIGN_JSON_KEYS.some((k) => k in o)) continue;
-      if (NGINX_JSON_KEYS.filter((k) => k in o).length >= 2) hits++;
+      // nginx writes each variable as a string or number; a nested `request` object is another product's (Kong's).
+      const scalar = (k: string) => k in o && (typeof o[k] === 'string' || typeof o[k] === 'number');
+      if (NGINX_JSON_KEYS.filter(scalar).length >= 2) hits++;
     } else if (COMBINED.test(line)) hits++;
   }
   return (hits / lines.length) * 0.95;

@@ -127,7 +127,7 @@ function renderSummary(results: PathResult[]): string {
     }
     const s = r.summary;
     const reasons = Object.entries(s.rejected_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
-    t.push([terminalSafe(s.file), s.format ?? 'unknown', String(s.records), String(s.refusals), String(s.stored) + (s.already_ingested ? ' (already ingested)' : ''), String(s.rejected), reasons || '-']);
+    t.push([terminalSafe(s.file), s.format ?? (s.skipped ? 'skipped: no known format' : 'unknown'), String(s.records), String(s.refusals), String(s.stored) + (s.already_ingested ? ' (already ingested)' : ''), String(s.rejected), reasons || '-']);
   }
   return t.toString();
 }

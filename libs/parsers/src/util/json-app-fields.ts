@@ -34,5 +34,3 @@ export const APP_FIELD_PATHS: Readonly<Record<string, readonly string[]>> = {
 export const DENY_WORDS: ReadonlySet<string> = new Set(['deny', 'denied', 'forbid', 'forbidden', 'reject', 'rejected', 'block', 'blocked', 'unauthorized', 'refused', 'false']);
 export const ALLOW_WORDS: ReadonlySet<string> = new Set(['allow', 'allowed', 'permit', 'permitted', 'grant', 'granted', 'pass', 'accept', 'accepted', 'true']);
 
-/** Keys that mark a record as an HTTP request the app handled (one is needed to call a line app JSON). */
-export const APP_REQUEST_FIELDS = ['http.request.method', 'url.path', 'http.response.status_code', 'decision'] as const;
