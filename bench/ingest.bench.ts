@@ -27,6 +27,9 @@ interface PhaseResult {
   extra?: Record<string, number | string>;
 }
 
+/** Heap cap of each measured phase, MB. */
+const HEAP_CAP_MB = 160;
+
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /** Parse only: read every line and parse it with the detected format; nothing is stored. */
@@ -138,7 +141,8 @@ async function phaseCeiling(logs: string, dataDir: string): Promise<PhaseResult>
 /** Runs one phase in a child process and returns its result. */
 function inChild(args: string[]): Promise<PhaseResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--phase', ...args], { execArgv: ['--max-old-space-size=4096'] });
+    // A fixed heap cap: a phase whose memory grew with its input would fail here instead of hiding in a large heap.
+    const child = fork(__filename, ['--phase', ...args], { execArgv: [`--max-old-space-size=${HEAP_CAP_MB}`] });
     child.once('message', (m) => resolve(m as PhaseResult));
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`phase ${args[0]} exited ${code}`)));
@@ -195,7 +199,7 @@ async function main(): Promise<void> {
     out(`our share of the ceiling: ${((100 * ceiling.seconds) / ingest.seconds).toFixed(0)}%`);
     out(`trace lookup: p50 ${lookup.extra?.p50ms} ms, p99 ${lookup.extra?.p99ms} ms over ${lookup.lines} lookups`);
     const small = results[`ingest-${Math.round(requests / 4)}`];
-    out(`memory as input grows ×4: peak RSS ${small.peakRssMb} MB → ${ingest.peakRssMb} MB`);
+    out(`memory as input grows ×4: peak RSS ${small.peakRssMb} MB → ${ingest.peakRssMb} MB, each phase under a ${HEAP_CAP_MB} MB heap cap`);
   } finally {
     if (!o.dir) rmSync(work, { recursive: true, force: true });
   }

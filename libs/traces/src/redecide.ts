@@ -3,9 +3,9 @@ import type { DenyEvent } from '@denytrace/schema';
 import type { EventStore } from '@denytrace/store';
 
 export interface RedecideOptions {
-  /** Width of one re-decision window, ms. Default 1 h: memory holds one window's refusal events. */
+  /** Width of one re-decision window, ms. Default 15 min: memory holds one window's refusal events plus margins. */
   windowMs?: number;
-  /** Events this far before and after a window are loaded too, so traces crossing its edges are whole. Default 15 min. */
+  /** Events this far before and after a window are loaded too, so traces crossing its edges are whole. Default 10 min (≥ the 5 min an id may span, plus the match window). */
   marginMs?: number;
   network?: (ip: string) => NetworkInfo | undefined;
   now?: number;
@@ -14,7 +14,7 @@ export interface RedecideOptions {
   onProgress?: (p: { windowsDone: number; windows: number; verdicts: number }) => void;
 }
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
 
 /**
  * Re-decides every verdict whose trace starts in [since, until) (ISO-8601 UTC) from the events in the
@@ -25,8 +25,8 @@ const HOUR = 3_600_000;
  * @returns how many verdicts were written and events read.
  */
 export async function redecide(store: EventStore, since: string, until: string, o: RedecideOptions = {}): Promise<{ verdicts: number; events: number }> {
-  const windowMs = o.windowMs ?? HOUR;
-  const margin = o.marginMs ?? 15 * 60_000;
+  const windowMs = o.windowMs ?? 15 * MINUTE;
+  const margin = o.marginMs ?? 10 * MINUTE;
   const start = Math.floor(Date.parse(since) / windowMs) * windowMs;
   const end = Date.parse(until);
   const windows = Math.max(1, Math.ceil((end - start) / windowMs));
