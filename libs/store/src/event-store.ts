@@ -46,6 +46,34 @@ export interface QuarantineFilter {
   cursor?: string;
 }
 
+/** Everything one ingest request or batch writes, applied in one transaction (nothing half-written). */
+export interface WriteBatch {
+  events: readonly DenyEvent[];
+  counters: readonly CounterRow[];
+  quarantine: readonly QuarantineRow[];
+  /** File state to record with the same transaction (a tailer's offset), if any. */
+  fileState?: FileState;
+}
+
+/** Verdict counts for dashboards: one row per time bucket and group value. */
+export interface VerdictCountRow {
+  /** Start of the bucket, ISO-8601 UTC. */
+  bucket: string;
+  /** The group's value (`waf`, a rule id, a country, a network, a route); `unknown` when absent. */
+  key: string;
+  count: number;
+}
+
+/** How far the verdicts of one re-decision window are behind its events. */
+export interface WindowVersion {
+  /** Window start, epoch ms (windows are aligned to their width). */
+  window: number;
+  /** Bumped each time events that may change this window's verdicts are written. */
+  version: number;
+  /** The version the stored verdicts were decided from; -1 when never decided. */
+  decided_version: number;
+}
+
 /** What the store remembers of a file it read: its fingerprint and how far it got. */
 export interface FileState {
   /** Fingerprint of the file's first bytes (see ingest/fingerprint.ts). */
@@ -98,6 +126,8 @@ export interface EventStore {
   listQuarantine(filter: QuarantineFilter): Promise<{ items: QuarantinedRecord[]; next_cursor: string | null }>;
   /** How many records are quarantined, by file and reason. */
   quarantineCounts(): Promise<Array<{ source_file: string; reason: string; count: number }>>;
+  /** Writes events, counters, quarantined lines and optionally a file state in one transaction. */
+  writeBatch(batch: WriteBatch): Promise<{ inserted: number; duplicates: number }>;
   getFileState(fingerprint: string): Promise<FileState | undefined>;
   setFileState(state: FileState): Promise<void>;
 
@@ -114,6 +144,29 @@ export interface EventStore {
   getTrace(idOrCorrelationId: string): Promise<Verdict | undefined>;
   /** Verdicts, newest first, paged. */
   listTraces(filter: TraceFilter): Promise<{ items: Verdict[]; next_cursor: string | null }>;
+
+  /**
+   * Marks re-decision windows as changed (version += 1) and returns their versions. Ingest calls it
+   * after writing events, for every window whose verdicts the events may change.
+   * @param windows window starts, epoch ms
+   */
+  touchWindows(windows: readonly number[]): Promise<WindowVersion[]>;
+  /** The version of each window (absent windows: version 0, decided_version -1). */
+  windowVersions(windows: readonly number[]): Promise<WindowVersion[]>;
+  /** Windows whose verdicts are behind their events (decided_version < version), oldest first. */
+  staleWindows(limit: number): Promise<WindowVersion[]>;
+  /**
+   * `replaceTraces` for one window, applied only if the window's version is still `version` (compare
+   * and set in one transaction); then records `decided_version = version`. Returns false, writing
+   * nothing, when newer events arrived meanwhile (their own job will decide). Two workers deciding
+   * the same version write the same verdicts; an older decision never overwrites a newer one.
+   */
+  replaceTracesIfCurrent(window: number, windowMs: number, version: number, verdicts: readonly Verdict[]): Promise<boolean>;
+  /**
+   * Verdicts counted by `groupBy` in time buckets of `intervalMs`, over first_seen in [since, until),
+   * optionally for one status. `network` is the client network, `path` the route (ids folded).
+   */
+  verdictCounts(q: { since: string; until: string; groupBy: 'layer' | 'rule' | 'country' | 'network' | 'path'; intervalMs: number; status?: number }): Promise<VerdictCountRow[]>;
 
   /** Per-dataset coverage in [since, until) from the counters. */
   coverage(since: string, until: string): Promise<DatasetCoverage[]>;

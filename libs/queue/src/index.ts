@@ -1,0 +1,2 @@
+export * from './correlate.job';
+export * from './correlate.producer';
