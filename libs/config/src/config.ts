@@ -14,6 +14,16 @@ import { z } from 'zod';
  * | `DENYTRACE_GEOIP` | network table CSV (`network,country_iso_code,region_iso_code,organization`) | none |
  * | `DENYTRACE_NGINX_LOG_FORMAT` | nginx `log_format` directive, or a file holding it | none (combined, with `key=value` extras recognised) |
  * | `DENYTRACE_LOG_LEVEL` | `fatal` `error` `warn` `info` `debug` `trace` `silent` | `info` |
+ * | `PORT` | HTTP port of the API (and, in `serve`, of the collector) | 8080 |
+ * | `HOST` | address to bind | `127.0.0.1` |
+ * | `DENYTRACE_COLLECTOR_PORT` | HTTP port of the collector when it runs alone | 8081 |
+ * | `REDIS_URL` | Redis for the queues | `redis://127.0.0.1:6379` |
+ * | `DENYTRACE_QUEUE_PREFIX` | key prefix of every queue in Redis | `denytrace` |
+ * | `DENYTRACE_API_KEYS` | `role:key,role:key`, roles `reader`, `ingester`, `admin`; unset: no auth, and only a loopback `HOST` is allowed | none |
+ * | `DENYTRACE_WORKER_CONCURRENCY` | correlate jobs one worker runs at once | 2 |
+ * | `DENYTRACE_INGEST_MAX_BYTES` | largest push body after decompression; larger is answered 413 | 67108864 |
+ * | `DENYTRACE_WATCH` | folders the collector tails, comma-separated | none |
+ * | `DENYTRACE_TAIL_INTERVAL_MS` | how often tailed folders are polled | 1000 |
  */
 const schema = z.object({
   DENYTRACE_DATA_DIR: z.string().min(1).optional(),
@@ -22,9 +32,28 @@ const schema = z.object({
   DENYTRACE_GEOIP: z.string().min(1).optional(),
   DENYTRACE_NGINX_LOG_FORMAT: z.string().min(1).optional(),
   DENYTRACE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DENYTRACE_COLLECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  DENYTRACE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only').default('denytrace'),
+  DENYTRACE_API_KEYS: z.string().optional(),
+  DENYTRACE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  DENYTRACE_INGEST_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  DENYTRACE_WATCH: z.string().optional(),
+  DENYTRACE_TAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   XDG_DATA_HOME: z.string().optional(),
   HOME: z.string().optional(),
 });
+
+/** A role an API key carries (DESIGN.md "API conventions"). */
+export type ApiRole = 'reader' | 'ingester' | 'admin';
+export const API_ROLES: readonly ApiRole[] = ['reader', 'ingester', 'admin'];
+
+export interface ApiKey {
+  role: ApiRole;
+  key: string;
+}
 
 export interface DenytraceConfig {
   dataDir: string;
@@ -33,6 +62,18 @@ export interface DenytraceConfig {
   geoipPath?: string;
   nginxLogFormat?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  port: number;
+  host: string;
+  collectorPort: number;
+  redisUrl: string;
+  queuePrefix: string;
+  /** Empty when auth is off (only allowed with a loopback host). */
+  apiKeys: ApiKey[];
+  workerConcurrency: number;
+  ingestMaxBytes: number;
+  /** Folders to tail. */
+  watch: string[];
+  tailIntervalMs: number;
 }
 
 /** Thrown when one or more variables are invalid; `problems` lists every one, as `NAME: reason`. */
@@ -53,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DenytraceConfi
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const c = parsed.data;
+  const problems: string[] = [];
+  const apiKeys = parseApiKeys(c.DENYTRACE_API_KEYS, problems);
+  if (apiKeys.length === 0 && !isLoopback(c.HOST)) problems.push(`HOST: binding ${c.HOST} needs DENYTRACE_API_KEYS (without keys the API is open, so only a loopback address is allowed)`);
+  if (problems.length) throw new ConfigError(problems);
   return {
     dataDir: resolve(c.DENYTRACE_DATA_DIR ?? join(c.XDG_DATA_HOME ?? join(c.HOME ?? homedir(), '.local', 'share'), 'denytrace')),
     retention: c.DENYTRACE_RETENTION,
@@ -60,5 +105,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DenytraceConfi
     geoipPath: c.DENYTRACE_GEOIP,
     nginxLogFormat: c.DENYTRACE_NGINX_LOG_FORMAT,
     logLevel: c.DENYTRACE_LOG_LEVEL,
+    port: c.PORT,
+    host: c.HOST,
+    collectorPort: c.DENYTRACE_COLLECTOR_PORT,
+    redisUrl: c.REDIS_URL,
+    queuePrefix: c.DENYTRACE_QUEUE_PREFIX,
+    apiKeys,
+    workerConcurrency: c.DENYTRACE_WORKER_CONCURRENCY,
+    ingestMaxBytes: c.DENYTRACE_INGEST_MAX_BYTES,
+    watch: (c.DENYTRACE_WATCH ?? '').split(',').map((d) => d.trim()).filter(Boolean).map((d) => resolve(d)),
+    tailIntervalMs: c.DENYTRACE_TAIL_INTERVAL_MS,
   };
+}
+
+/** `role:key,role:key` → keys; a bad entry adds a problem naming its position (never the key itself). */
+function parseApiKeys(raw: string | undefined, problems: string[]): ApiKey[] {
+  if (!raw || raw.trim() === '') return [];
+  const out: ApiKey[] = [];
+  raw.split(',').forEach((entry, i) => {
+    const e = entry.trim();
+    const colon = e.indexOf(':');
+    const role = colon > 0 ? e.slice(0, colon) : '';
+    const key = colon > 0 ? e.slice(colon + 1) : '';
+    if (!(API_ROLES as readonly string[]).includes(role)) problems.push(`DENYTRACE_API_KEYS: entry ${i + 1} must be role:key with role one of ${API_ROLES.join(', ')}`);
+    else if (key.length < 16) problems.push(`DENYTRACE_API_KEYS: entry ${i + 1} (${role}) has a key shorter than 16 characters`);
+    else out.push({ role: role as ApiRole, key });
+  });
+  return out;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
