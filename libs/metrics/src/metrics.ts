@@ -1,12 +1,19 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * denytrace's Prometheus metrics (prom-client, https://github.com/siimon/prom-client), one registry
  * per process, served at `GET /metrics`. Names follow Prometheus conventions: `_total` for counters,
  * base units (seconds).
  */
+@Injectable()
 export class DenytraceMetrics {
   readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'denytrace_' });
+  }
+
   /** Records parsed into events, by dataset and source (`http` push, `tail`, `cli`). */
   readonly eventsIngested = new Counter({ name: 'denytrace_events_ingested_total', help: 'Log records parsed into events', labelNames: ['dataset', 'source'] as const, registers: [this.registry] });
   /** Records rejected (quarantined), by reason. */

@@ -1,2 +1,3 @@
 export * from './correlate.job';
 export * from './correlate.producer';
+export * from './queue.module';

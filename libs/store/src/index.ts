@@ -4,3 +4,4 @@ export * from './open-store';
 export * from './trace-cursor';
 export { isoToMs, msToIso } from './time-range';
 export { SqliteEventStore, type SqliteStoreOptions } from './sqlite/sqlite-event.store';
+export * from './store.module';
