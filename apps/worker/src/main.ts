@@ -3,11 +3,17 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module';
 
-/** Starts the worker as a standalone Nest application context (no HTTP), shutting down on SIGTERM/SIGINT. */
+/**
+ * Starts the worker alone (scale-out): a Nest application context with no HTTP, processing the
+ * `correlate` queue until SIGTERM/SIGINT, when active jobs finish before the store closes.
+ */
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule);
   app.enableShutdownHooks();
-  new Logger('worker').log('started');
+  new Logger('worker').log('processing the correlate queue');
 }
 
-void bootstrap();
+bootstrap().catch((err: unknown) => {
+  new Logger('worker').error(`could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

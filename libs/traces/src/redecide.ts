@@ -1,6 +1,6 @@
-import { correlate, coverageFromSpans, spanOfDataset, type CorrelationOptions, type NetworkInfo } from '@denytrace/correlation';
-import type { DenyEvent } from '@denytrace/schema';
+import type { CorrelationOptions, NetworkInfo } from '@denytrace/correlation';
 import type { EventStore } from '@denytrace/store';
+import { decideWindow } from './decide-window';
 
 export interface RedecideOptions {
   /** Width of one re-decision window, ms. Default 15 min: memory holds one window's refusal events plus margins. */
@@ -18,8 +18,8 @@ const MINUTE = 60_000;
 
 /**
  * Re-decides every verdict whose trace starts in [since, until) (ISO-8601 UTC) from the events in the
- * store, window by window: load the window's events plus a margin, correlate, keep the verdicts that
- * start inside the window, and replace the window's stored verdicts with them. Safe to run twice;
+ * store, window by window ({@link decideWindow}: load the window's events plus a margin, correlate, keep
+ * the verdicts that start inside the window), and replace the window's stored verdicts with them. Safe to run twice;
  * running it after late events arrive turns provisional verdicts into final ones.
  *
  * @returns how many verdicts were written and events read.
@@ -35,17 +35,10 @@ export async function redecide(store: EventStore, since: string, until: string, 
   for (let w = 0; w < windows; w++) {
     const a = start + w * windowMs;
     const b = a + windowMs;
-    const loadFrom = new Date(a - margin).toISOString();
-    const loadTo = new Date(b + margin).toISOString();
-    const batch: DenyEvent[] = [];
-    for await (const e of store.eventsInRange(loadFrom, loadTo)) batch.push(e);
-    events += batch.length;
-    const cov = await store.coverage(new Date(a - 2 * margin).toISOString(), new Date(b + 2 * margin).toISOString());
-    const coverage = coverageFromSpans(cov.map((c) => spanOfDataset(c.dataset, c.layer, c.first_minute, c.last_minute + 60_000)));
-    const all = correlate(batch, { coverage, network: o.network, now: o.now, options: o.options });
+    const { verdicts: kept, events: read } = await decideWindow(store, a, { windowMs, marginMs: margin, network: o.network, now: o.now, options: o.options });
+    events += read;
     const aIso = new Date(a).toISOString();
     const bIso = new Date(b).toISOString();
-    const kept = all.filter((v) => v.first_seen >= aIso && v.first_seen < bIso);
     await store.replaceTraces(aIso, bIso, kept);
     verdicts += kept.length;
     o.onProgress?.({ windowsDone: w + 1, windows, verdicts });

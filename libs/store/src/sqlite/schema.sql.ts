@@ -6,7 +6,15 @@
  * Indexes are kept to what lookups need, because every index on a random key (event id,
  * correlation id) slows the insert path (DESIGN.md "Measured on these machines").
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Schema history. A file of an older version is migrated at open by running {@link SCHEMA_SQL}
+ * (every change so far only adds tables and indexes) and then setting `user_version`.
+ * - 1: events, event_ids, counters, quarantine, file_state, traces, trace_ids.
+ * - 2: `windows` (re-decision window versions, for the service's correlate worker).
+ */
+export const SCHEMA_HISTORY = [1, 2] as const;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS events (
@@ -80,6 +88,15 @@ CREATE TABLE IF NOT EXISTS trace_ids (
   PRIMARY KEY (cid, trace_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS trace_ids_trace ON trace_ids (trace_id);
+
+-- Re-decision windows (v2): version is bumped when events that may change the window's verdicts
+-- are written; decided_version is the version its stored verdicts were decided from (-1: never).
+CREATE TABLE IF NOT EXISTS windows (
+  window          INTEGER PRIMARY KEY,  -- window start, epoch ms UTC
+  version         INTEGER NOT NULL,
+  decided_version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS windows_stale ON windows (window) WHERE decided_version < version;
 `;
 
 /** `quarantine.raw` keeps at most this many characters (8 KiB). */

@@ -28,7 +28,7 @@ describe('SqliteEventStore (SQLite only)', () => {
     expect(fs.readdirSync(dataDir).filter((f) => f.endsWith('.db'))).toEqual(['events.db']);
     const db = new Database(path.join(dataDir, 'events.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
   });
 
@@ -142,6 +142,49 @@ describe('SqliteEventStore (SQLite only)', () => {
     await b.close();
   });
 
+  it('migrates a v1 file: keeps its events and verdicts, adds the windows table, sets version 2', async () => {
+    const dataDir = tempDir();
+    const e = suiteEvent({ n: 1, ids: ['amzcf:cf-1'] });
+    const v = suiteVerdict({ traceId: 'tr-1', firstSeenMs: 1000, ids: ['amzcf:cf-1'] });
+    const first = await openStore({ dataDir });
+    await first.bulkInsert([e]);
+    await first.replaceTraces(at(0), at(60_000), [v]);
+    await first.close();
+    // A v1 file is this schema without `windows` (schema.sql.ts, SCHEMA_HISTORY).
+    const raw = new Database(path.join(dataDir, 'events.db'));
+    raw.exec('DROP TABLE windows');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const migrated = await openStore({ dataDir });
+    expect(await migrated.eventsByCorrelationIds(['amzcf:cf-1'])).toEqual([e]);
+    expect(await migrated.getTrace('tr-1')).toEqual(v);
+    expect(await migrated.touchWindows([T0])).toEqual([{ window: T0, version: 1, decided_version: -1 }]);
+    await migrated.close();
+    const check = new Database(path.join(dataDir, 'events.db'), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    check.close();
+  });
+
+  it('compare-and-set holds across two connections to one file (two worker processes)', async () => {
+    const dataDir = tempDir();
+    const a = await openStore({ dataDir });
+    const b = await openStore({ dataDir });
+    const W = 15 * 60_000;
+    const [v1] = await a.touchWindows([T0]);
+    const verdicts = [suiteVerdict({ traceId: 'tr-1', firstSeenMs: 1000 }), suiteVerdict({ traceId: 'tr-2', firstSeenMs: 2000 })];
+    expect(await Promise.all([a.replaceTracesIfCurrent(T0, W, v1.version, verdicts), b.replaceTracesIfCurrent(T0, W, v1.version, verdicts)])).toEqual([true, true]);
+    expect((await a.listTraces({})).items).toEqual([verdicts[1], verdicts[0]]);
+    const [v2] = await b.touchWindows([T0]);
+    expect(await a.replaceTracesIfCurrent(T0, W, v1.version, [])).toBe(false);
+    expect((await b.listTraces({})).items).toHaveLength(2);
+    expect(await a.replaceTracesIfCurrent(T0, W, v2.version, [])).toBe(true);
+    expect((await b.listTraces({})).items).toEqual([]);
+    expect(await b.windowVersions([T0])).toEqual([{ window: T0, version: 2, decided_version: 2 }]);
+    await a.close();
+    await b.close();
+  });
+
   it('rejects bad arguments with StoreError("invalid_argument")', async () => {
     const store = await openStore({ dataDir: tempDir() });
     const invalid = { name: 'StoreError', code: 'invalid_argument' };
@@ -150,6 +193,10 @@ describe('SqliteEventStore (SQLite only)', () => {
     await expect(store.counterTotals(at(0), at(1), ['minute; DROP TABLE events' as 'layer'])).rejects.toMatchObject(invalid);
     await expect(store.coverage('yesterday', at(0))).rejects.toMatchObject(invalid);
     await expect(store.bulkInsert([{ ...suiteEvent({ n: 1 }), '@timestamp': 'not a time' }])).rejects.toMatchObject(invalid);
+    await expect(store.writeBatch({ events: [{ ...suiteEvent({ n: 1 }), '@timestamp': 'not a time' }], counters: [], quarantine: [] })).rejects.toMatchObject(invalid);
+    await expect(store.touchWindows([1.5])).rejects.toMatchObject(invalid);
+    await expect(store.verdictCounts({ since: at(0), until: at(1), groupBy: 'layer', intervalMs: 0 })).rejects.toMatchObject(invalid);
+    await expect(store.verdictCounts({ since: at(0), until: at(1), groupBy: 'doc; DROP TABLE traces' as 'layer', intervalMs: 60_000 })).rejects.toMatchObject(invalid);
     await store.close();
   });
 });

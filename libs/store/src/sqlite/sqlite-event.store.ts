@@ -5,11 +5,13 @@ import Database from 'better-sqlite3';
 import { hasRefusalMark, type DenyEvent, type Verdict } from '@denytrace/schema';
 import type {
   CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
+  VerdictCountRow, WindowVersion, WriteBatch,
 } from '../event-store';
 import { StoreError } from '../store-error';
 import { isoToMs, msToIso } from '../time-range';
 import { MAX_QUARANTINE_DETAIL_CHARS, MAX_QUARANTINE_RAW_CHARS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql';
 import { SqliteTraceRows } from './trace-rows';
+import { SqliteWindowRows, type VerdictGroup } from './window-rows';
 
 /** Options of {@link SqliteEventStore.open}. */
 export interface SqliteStoreOptions {
@@ -36,7 +38,8 @@ type EventRow = { rowid: number; ts: number; doc: string };
  * with WAL, `synchronous=NORMAL` and a busy timeout, schema version in `PRAGMA user_version`.
  * Each write call is one transaction over statements prepared once. Events are stored as JSON with
  * the queried fields as columns (`ts` epoch ms UTC); correlation ids go to `event_ids`. Verdicts
- * live in `traces`/`trace_ids` (see trace-rows.ts). better-sqlite3 is synchronous: the async
+ * live in `traces`/`trace_ids` (see trace-rows.ts), re-decision window versions in `windows`
+ * (see window-rows.ts). An older schema is migrated at open (schema.sql.ts). better-sqlite3 is synchronous: the async
  * methods resolve after the work is done. Throws {@link StoreError}.
  */
 export class SqliteEventStore implements EventStore {
@@ -45,6 +48,7 @@ export class SqliteEventStore implements EventStore {
   readonly retention: Retention;
   private readonly pageSize: number;
   private readonly traces: SqliteTraceRows;
+  private readonly windows: SqliteWindowRows;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly byIdStatements = new Map<number, Database.Statement<unknown[], EventRow>>();
 
@@ -54,6 +58,7 @@ export class SqliteEventStore implements EventStore {
     this.pageSize = Math.max(1, options.pageSize ?? 1000);
     this.stmt = prepareStatements(db);
     this.traces = new SqliteTraceRows(db);
+    this.windows = new SqliteWindowRows(db, this.traces);
   }
 
   /**
@@ -89,50 +94,76 @@ export class SqliteEventStore implements EventStore {
 
   async bulkInsert(events: readonly DenyEvent[]): Promise<{ inserted: number; duplicates: number; skipped: number }> {
     const db = this.conn();
+    return db.transaction(() => this.insertEvents(events))();
+  }
+
+  async addCounters(rows: readonly CounterRow[]): Promise<void> {
+    const db = this.conn();
+    db.transaction(() => this.upsertCounters(rows))();
+  }
+
+  async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
+    const db = this.conn();
+    db.transaction(() => this.insertQuarantine(rows, Date.now()))();
+  }
+
+  /**
+   * Counters, quarantined lines, events (retention as in `bulkInsert`) and the file state in ONE
+   * transaction: when any row is invalid (an event whose `@timestamp` is not a time), the whole
+   * batch is rolled back and the `StoreError` rethrown.
+   */
+  async writeBatch(batch: WriteBatch): Promise<{ inserted: number; duplicates: number; skipped: number }> {
+    const db = this.conn();
+    const now = Date.now();
+    return db.transaction(() => {
+      this.upsertCounters(batch.counters);
+      this.insertQuarantine(batch.quarantine, now);
+      const result = this.insertEvents(batch.events);
+      const s = batch.fileState;
+      if (s) this.stmt.setFileState.run(s.fingerprint, s.path, s.lines, s.bytes, s.format, s.updated_at);
+      return result;
+    })();
+  }
+
+  /** Inserts events (call inside a transaction): refusal-marked only unless retention is `all`, duplicates by event.id skipped. */
+  private insertEvents(events: readonly DenyEvent[]): { inserted: number; duplicates: number; skipped: number } {
     const { insertEvent, insertEventId } = this.stmt;
     const keepAll = this.retention === 'all';
     let inserted = 0;
     let duplicates = 0;
     let skipped = 0;
-    db.transaction(() => {
-      for (const e of events) {
-        if (!keepAll && !hasRefusalMark(e)) { skipped++; continue; }
-        const ts = isoToMs(e['@timestamp'], `event ${e.event.id} @timestamp`);
-        const info = insertEvent.run(
-          e.event.id, ts, e.event.dataset, e.denytrace.layer, e.http?.response?.status_code ?? null,
-          e.denytrace.decision, e.event.action ?? null, e.rule?.id ?? null, e.source?.geo?.country_iso_code ?? null,
-          JSON.stringify(e),
-        );
-        if (info.changes === 0) { duplicates++; continue; }
-        inserted++;
-        for (const cid of e.denytrace.correlation_ids) insertEventId.run(cid, info.lastInsertRowid);
-      }
-    })();
+    for (const e of events) {
+      if (!keepAll && !hasRefusalMark(e)) { skipped++; continue; }
+      const ts = isoToMs(e['@timestamp'], `event ${e.event.id} @timestamp`);
+      const info = insertEvent.run(
+        e.event.id, ts, e.event.dataset, e.denytrace.layer, e.http?.response?.status_code ?? null,
+        e.denytrace.decision, e.event.action ?? null, e.rule?.id ?? null, e.source?.geo?.country_iso_code ?? null,
+        JSON.stringify(e),
+      );
+      if (info.changes === 0) { duplicates++; continue; }
+      inserted++;
+      for (const cid of e.denytrace.correlation_ids) insertEventId.run(cid, info.lastInsertRowid);
+    }
     return { inserted, duplicates, skipped };
   }
 
-  async addCounters(rows: readonly CounterRow[]): Promise<void> {
-    const db = this.conn();
+  /** Adds counter rows, minute floored to the UTC minute (call inside a transaction). */
+  private upsertCounters(rows: readonly CounterRow[]): void {
     const { upsertCounter } = this.stmt;
-    db.transaction(() => {
-      for (const r of rows) {
-        const minute = r.minute - (((r.minute % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
-        upsertCounter.run(minute, r.dataset, r.layer, r.status, r.method_class, r.country, r.count);
-      }
-    })();
+    for (const r of rows) {
+      const minute = r.minute - (((r.minute % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+      upsertCounter.run(minute, r.dataset, r.layer, r.status, r.method_class, r.country, r.count);
+    }
   }
 
-  async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
-    const db = this.conn();
+  /** Keeps rejected records once each, raw and detail bounded (call inside a transaction). */
+  private insertQuarantine(rows: readonly QuarantineRow[], now: number): void {
     const { insertQuarantine } = this.stmt;
-    const now = Date.now();
-    db.transaction(() => {
-      for (const r of rows) {
-        const raw = r.raw.length > MAX_QUARANTINE_RAW_CHARS ? r.raw.slice(0, MAX_QUARANTINE_RAW_CHARS) : r.raw;
-        const key = createHash('sha1').update(`${r.source_file}\n${r.line}\n${r.reason}\n`).update(raw).digest('base64url');
-        insertQuarantine.run(key, r.source_file, r.line, r.reason, r.detail.slice(0, MAX_QUARANTINE_DETAIL_CHARS), raw, now);
-      }
-    })();
+    for (const r of rows) {
+      const raw = r.raw.length > MAX_QUARANTINE_RAW_CHARS ? r.raw.slice(0, MAX_QUARANTINE_RAW_CHARS) : r.raw;
+      const key = createHash('sha1').update(`${r.source_file}\n${r.line}\n${r.reason}\n`).update(raw).digest('base64url');
+      insertQuarantine.run(key, r.source_file, r.line, r.reason, r.detail.slice(0, MAX_QUARANTINE_DETAIL_CHARS), raw, now);
+    }
   }
 
   async listQuarantine(filter: QuarantineFilter): Promise<{ items: QuarantinedRecord[]; next_cursor: string | null }> {
@@ -232,6 +263,34 @@ export class SqliteEventStore implements EventStore {
   async listTraces(filter: TraceFilter): Promise<{ items: Verdict[]; next_cursor: string | null }> {
     this.conn();
     return this.traces.list(filter);
+  }
+
+  async touchWindows(windows: readonly number[]): Promise<WindowVersion[]> {
+    this.conn();
+    return this.windows.touchAll(windows);
+  }
+
+  async windowVersions(windows: readonly number[]): Promise<WindowVersion[]> {
+    this.conn();
+    return this.windows.versions(windows);
+  }
+
+  async staleWindows(limit: number): Promise<WindowVersion[]> {
+    this.conn();
+    return this.windows.staleWindows(limit);
+  }
+
+  async replaceTracesIfCurrent(window: number, windowMs: number, version: number, verdicts: readonly Verdict[]): Promise<boolean> {
+    this.conn();
+    return this.windows.replaceIfCurrent(window, windowMs, version, verdicts);
+  }
+
+  /** See {@link SqliteWindowRows.counts} for buckets, keys and order. */
+  async verdictCounts(q: { since: string; until: string; groupBy: VerdictGroup; intervalMs: number; status?: number }): Promise<VerdictCountRow[]> {
+    const sinceMs = isoToMs(q.since, 'since');
+    const untilMs = isoToMs(q.until, 'until');
+    this.conn();
+    return this.windows.counts({ sinceMs, untilMs, groupBy: q.groupBy, intervalMs: q.intervalMs, status: q.status });
   }
 
   /** Counter rows whose minute is in [since, until), summed per dataset and layer, ordered by dataset. */
