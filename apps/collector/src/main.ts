@@ -1,13 +1,19 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DENYTRACE_CONFIG, type DenytraceConfig } from '@denytrace/config';
 import { CollectorModule } from './collector.module';
 
-/** Starts the collector as a standalone Nest application context (no HTTP), shutting down on SIGTERM/SIGINT. */
+/**
+ * Starts the collector alone on `DENYTRACE_COLLECTOR_PORT` (default 8081) and `HOST`, shutting down on
+ * SIGTERM/SIGINT (in-flight pushes finish, then the store and queues close).
+ */
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(CollectorModule);
+  const app = await NestFactory.create(CollectorModule);
   app.enableShutdownHooks();
-  new Logger('collector').log('started');
+  const config = app.get<DenytraceConfig>(DENYTRACE_CONFIG);
+  await app.listen(config.collectorPort, config.host);
+  new Logger('collector').log(`listening on ${config.host}:${config.collectorPort} (POST /v1/ingest)`);
 }
 
 void bootstrap();

@@ -4,3 +4,8 @@ export * from './minute-counters';
 export * from './format-registry';
 export * from './ingest-file';
 export * from './ingest-paths';
+export * from './tail-read';
+export * from './parse-body';
+export { decodeBody, type DecodeBodyOptions, type DecodeStats } from './body-decoder';
+export { unwrapEnvelope, SHIPPER_METADATA_KEYS } from './shipper-envelope';
+export type { StreamTotals } from './stream-run';
