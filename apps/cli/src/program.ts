@@ -3,6 +3,7 @@ import { registerDemo } from './commands/demo.command';
 import { registerIngest } from './commands/ingest.command';
 import { registerQuarantine } from './commands/quarantine.command';
 import { registerReport } from './commands/report.command';
+import { registerServe } from './commands/serve.command';
 import { registerTrace } from './commands/trace.command';
 import { registerTraces } from './commands/traces.command';
 
@@ -26,6 +27,7 @@ Start here:
   denytrace traces --status 403 --json            every verdict, one JSON object per line
   denytrace trace <request id>                    one request, layer by layer
   denytrace quarantine                            the lines ingest could not read, by file and reason
+  denytrace serve                                 API + collector + worker in one process (needs Redis)
 
 Run 'denytrace <command> --help' for a command's options.`,
     );
@@ -34,6 +36,7 @@ Run 'denytrace <command> --help' for a command's options.`,
   registerTraces(program);
   registerReport(program);
   registerQuarantine(program);
+  registerServe(program);
   registerDemo(program);
   return program;
 }
