@@ -53,6 +53,11 @@ export interface WriteBatch {
   quarantine: readonly QuarantineRow[];
   /** File state to record with the same transaction (a tailer's offset), if any. */
   fileState?: FileState;
+  /**
+   * Re-decision windows these events may change (see `windowsForTimestamps` in `@denytrace/queue`):
+   * touched in the same transaction, so a crash can never store events without marking their windows.
+   */
+  windows?: readonly number[];
 }
 
 /** Verdict counts for dashboards: one row per time bucket and group value. */
@@ -126,8 +131,8 @@ export interface EventStore {
   listQuarantine(filter: QuarantineFilter): Promise<{ items: QuarantinedRecord[]; next_cursor: string | null }>;
   /** How many records are quarantined, by file and reason. */
   quarantineCounts(): Promise<Array<{ source_file: string; reason: string; count: number }>>;
-  /** Writes events, counters, quarantined lines and optionally a file state in one transaction. */
-  writeBatch(batch: WriteBatch): Promise<{ inserted: number; duplicates: number }>;
+  /** Writes events, counters, quarantined lines, optionally a file state, and touches windows, in one transaction; returns the touched windows' versions. */
+  writeBatch(batch: WriteBatch): Promise<{ inserted: number; duplicates: number; windows: WindowVersion[] }>;
   getFileState(fingerprint: string): Promise<FileState | undefined>;
   setFileState(state: FileState): Promise<void>;
 

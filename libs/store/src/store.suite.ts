@@ -305,6 +305,15 @@ export function describeEventStore(name: string, makeStore: () => Promise<EventS
         expect(await store.getFileState('fp-b')).toBeUndefined();
       });
 
+      it('writeBatch touches windows in the same transaction, and a failed batch touches none', async () => {
+        const r = await store.writeBatch({ events: [suiteEvent({ n: 1 })], counters: [], quarantine: [], windows: [T0, T0 + W] });
+        expect(r.windows).toEqual([{ window: T0, version: 1, decided_version: -1 }, { window: T0 + W, version: 1, decided_version: -1 }]);
+        const bad = suiteEvent({ n: 2 });
+        bad['@timestamp'] = 'not a time';
+        await expect(store.writeBatch({ events: [suiteEvent({ n: 3 }), bad], counters: [], quarantine: [], windows: [T0] })).rejects.toThrow();
+        expect((await store.windowVersions([T0]))[0].version).toBe(1);
+      });
+
       it('touchWindows bumps versions; windowVersions and staleWindows read them', async () => {
         expect(await store.windowVersions([T0])).toEqual([{ window: T0, version: 0, decided_version: -1 }]);
         expect(await store.touchWindows([T0 + W, T0, T0])).toEqual([

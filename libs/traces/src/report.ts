@@ -1,5 +1,5 @@
 import type { Layer, Verdict } from '@denytrace/schema';
-import { routeTemplate } from './route-template';
+import { routeTemplate } from '@denytrace/schema';
 
 /** One row of "403s by emitting layer × decisive rule". */
 export interface LayerRuleRow {

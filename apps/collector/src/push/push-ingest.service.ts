@@ -7,7 +7,7 @@ import { DenytraceMetrics } from '@denytrace/metrics';
 import type { NetworkTable } from '@denytrace/network';
 import type { ParserOptions } from '@denytrace/parsers';
 import { CorrelateProducer, windowsForTimestamps } from '@denytrace/queue';
-import { InjectStore, NETWORK_TABLE, type EventStore } from '@denytrace/store';
+import { InjectStore, NETWORK_TABLE, type EventStore, type WindowVersion } from '@denytrace/store';
 import { ApiError } from '@denytrace/http';
 import { drainRequest } from './drain-request';
 
@@ -45,7 +45,7 @@ export interface PushRequest {
  *    count twice (events alone are deduplicated by `event.id`). A shipper retrying after a lost
  *    answer gets `already_ingested: true` and the same counts;
  * 3. one `store.writeBatch` (events, per-minute counters, quarantine rows, the digest);
- * 4. `store.touchWindows` for the windows of the kept events' times, then one `correlate-window`
+ * 4. the windows of the events' times are touched in that same transaction, then one `correlate-window`
  *    job per changed window (`CorrelateProducer.windowsChanged`). Done for a repeated body too, so a
  *    retry after a failed enqueue still gets its windows decided (re-deciding is idempotent);
  * 5. metrics `events_ingested_total{dataset,source="http"}` and `events_rejected_total{reason}` —
@@ -99,8 +99,10 @@ export class PushIngestService {
     }
     const t = body.totals;
     const already = (await this.store.getFileState(body.digest)) !== undefined;
+    const windows = windowsForTimestamps(body.events.map((e) => e['@timestamp']));
     let stored = 0;
     let duplicates = body.events.length;
+    let versions: WindowVersion[] | undefined;
     if (!already) {
       const remember = t.records > 0 || t.rejected === 0;
       const r = await this.store.writeBatch({
@@ -110,13 +112,17 @@ export class PushIngestService {
         fileState: remember
           ? { fingerprint: body.digest, path: p.source, lines: body.lines, bytes: body.bytes, format: Object.keys(t.formats).join(',') || null, updated_at: new Date().toISOString() }
           : undefined,
+        windows,
       });
       stored = r.inserted;
       duplicates = r.duplicates;
+      versions = r.windows;
       this.countMetrics(body);
+    } else if (windows.length > 0) {
+      // A re-sent body (a shipper's retry after a lost answer): enqueue again in case the first enqueue was lost.
+      versions = await this.store.windowVersions(windows);
     }
-    const windows = windowsForTimestamps(body.events.map((e) => e['@timestamp']));
-    if (windows.length > 0) await this.producer.windowsChanged(await this.store.touchWindows(windows));
+    if (versions?.length) await this.producer.windowsChanged(versions);
     return { accepted: t.records, rejected: t.rejected, rejected_by_reason: t.rejected_by_reason, formats: t.formats, stored, duplicates, already_ingested: already };
   }
 

@@ -28,8 +28,8 @@ export interface TailBatchCounts {
  * The new lines of one file read in one poll, on their way to the store: each line is parsed, every
  * event counted in per-minute counters (DESIGN.md "Storage"), events with a refusal mark (every event
  * with retention `all`) kept, rejected lines quarantined (raw text cut to 4096 chars). {@link flush}
- * writes all of it and the file's new offset in one `store.writeBatch` transaction, then marks the
- * re-decision windows of the records' `@timestamp`s changed and enqueues their correlate jobs.
+ * writes all of it, the file's new offset and the changed re-decision windows of the records'
+ * `@timestamp`s in one `store.writeBatch` transaction, then enqueues their correlate jobs.
  */
 export class TailBatch {
   private events: DenyEvent[] = [];
@@ -81,13 +81,13 @@ export class TailBatch {
   }
 
   /**
-   * Writes events, counters, quarantined lines and `fileState` in one transaction, then touches the
-   * windows and enqueues correlate jobs. A crash before the write commits loses nothing (the offset did
+   * Writes events, counters, quarantined lines and `fileState`, and touches the windows, in one
+   * transaction, then enqueues correlate jobs. A crash before the write commits loses nothing (the offset did
    * not move); the store skips events it already holds by `event.id`.
    */
   async flush(fileState: FileState): Promise<void> {
-    const r = await this.sink.store.writeBatch({ events: this.events, counters: this.counters.drain(), quarantine: this.rejects, fileState });
     const windows = windowsForTimestamps(this.timestamps);
+    const r = await this.sink.store.writeBatch({ events: this.events, counters: this.counters.drain(), quarantine: this.rejects, fileState, windows });
     const counts = { ...this.counts, inserted: r.inserted, duplicates: r.duplicates };
     this.events = [];
     this.rejects = [];
@@ -95,6 +95,6 @@ export class TailBatch {
     this.counts = { records: {}, rejected: {}, inserted: 0, duplicates: 0 };
     this.pending = 0;
     this.sink.onFlushed?.(counts);
-    if (windows.length > 0) await this.sink.windowsChanged(await this.sink.store.touchWindows(windows));
+    if (r.windows.length > 0) await this.sink.windowsChanged(r.windows);
   }
 }

@@ -112,7 +112,7 @@ export class SqliteEventStore implements EventStore {
    * transaction: when any row is invalid (an event whose `@timestamp` is not a time), the whole
    * batch is rolled back and the `StoreError` rethrown.
    */
-  async writeBatch(batch: WriteBatch): Promise<{ inserted: number; duplicates: number; skipped: number }> {
+  async writeBatch(batch: WriteBatch): Promise<{ inserted: number; duplicates: number; skipped: number; windows: WindowVersion[] }> {
     const db = this.conn();
     const now = Date.now();
     return db.transaction(() => {
@@ -121,7 +121,9 @@ export class SqliteEventStore implements EventStore {
       const result = this.insertEvents(batch.events);
       const s = batch.fileState;
       if (s) this.stmt.setFileState.run(s.fingerprint, s.path, s.lines, s.bytes, s.format, s.updated_at);
-      return result;
+      // Nested: better-sqlite3 runs it as a savepoint of this transaction.
+      const windows = batch.windows?.length ? this.windows.touchAll(batch.windows) : [];
+      return { ...result, windows };
     })();
   }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Verdict } from '@denytrace/schema';
-import { routeTemplate } from '@denytrace/traces';
+import { routeTemplate } from '@denytrace/schema';
 import type { VerdictCountRow, WindowVersion } from '../event-store';
 import { StoreError } from '../store-error';
 import { msToIso } from '../time-range';
