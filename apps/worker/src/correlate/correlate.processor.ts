@@ -23,7 +23,12 @@ type CorrelateJobOf = Job<CorrelateJob['data'], unknown, CorrelateJob['name']>;
  * the backoff of `CORRELATE_JOB_OPTIONS`; failed jobs are kept. On shutdown the BullMQ worker is
  * closed first (before the store), waiting for active jobs to finish.
  */
-@Processor(CORRELATE_QUEUE)
+/**
+ * A killed worker's jobs come back after their lock expires (BullMQ "stalled jobs",
+ * https://docs.bullmq.io/guide/jobs/stalled): 15 s locks, renewed while a job runs, checked every
+ * 5 s, so a crashed worker delays its windows by seconds, not minutes. Deciding a window is idempotent.
+ */
+@Processor(CORRELATE_QUEUE, { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 3 })
 export class CorrelateProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CorrelateProcessor.name);
 
