@@ -2,3 +2,4 @@ export * from './correlate.job';
 export * from './correlate.producer';
 export * from './queue.module';
 export * from './redis-check';
+export * from './startup';

@@ -66,6 +66,7 @@ function loggerLevels(level: string): Array<'error' | 'warn' | 'log' | 'debug' |
     case 'trace':
       return ['error', 'warn', 'log', 'debug', 'verbose'];
     default:
-      return ['error', 'warn', 'log'];
+      // Nest's start-up chatter (every module and route) only from `debug` on; serve prints its own summary.
+      return ['error', 'warn'];
   }
 }

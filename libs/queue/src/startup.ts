@@ -1,0 +1,19 @@
+import { ConfigError, loadConfig, type DenytraceConfig } from '@denytrace/config';
+import { assertRedisReachable, RedisUnavailableError } from './redis-check';
+
+/**
+ * Starts one denytrace process: validates the environment, checks Redis, then runs `start`. A bad
+ * environment or an unreachable Redis is one clear line on stderr and exit code 1, not a stack
+ * trace and a reconnect loop.
+ */
+export async function startService(name: string, start: (config: DenytraceConfig) => Promise<void>): Promise<void> {
+  try {
+    const config = loadConfig();
+    await assertRedisReachable(config.redisUrl);
+    await start(config);
+  } catch (e) {
+    const known = e instanceof ConfigError || e instanceof RedisUnavailableError;
+    process.stderr.write(`denytrace ${name}: ${known ? (e as Error).message : ((e as Error)?.stack ?? String(e))}\n`);
+    process.exit(1);
+  }
+}
