@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { readContentHead } from './content-head';
 import { isGzipFile } from './line-reader';
 
 /** How many bytes of (decompressed) content the fingerprint covers. */
@@ -22,39 +20,6 @@ export const FINGERPRINT_BYTES = 4096;
  * A truncated gzip is fingerprinted over what can be decompressed.
  */
 export async function fingerprint(path: string): Promise<string> {
-  const head = await readHead(path, FINGERPRINT_BYTES);
+  const head = await readContentHead(path, FINGERPRINT_BYTES, await isGzipFile(path));
   return createHash('sha256').update(head).update(`:${head.length}`).digest('hex');
-}
-
-/** The first `max` bytes of the decompressed content (fewer when the file is shorter or damaged). */
-async function readHead(path: string, max: number): Promise<Buffer> {
-  const gzip = await isGzipFile(path);
-  const file = createReadStream(path, { highWaterMark: gzip ? 16384 : max });
-  let source: Readable = file;
-  if (gzip) {
-    const gunzip = createGunzip();
-    file.on('error', (e) => gunzip.destroy(e));
-    source = file.pipe(gunzip);
-  }
-  const parts: Buffer[] = [];
-  let len = 0;
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      parts.push(chunk);
-      len += chunk.length;
-      if (len >= max) break;
-    }
-  } catch (err) {
-    if (!gzip || isFsError(err)) throw err;
-    // damaged gzip: fingerprint what was readable
-  } finally {
-    file.destroy();
-    source.destroy();
-  }
-  return Buffer.concat(parts).subarray(0, max);
-}
-
-function isFsError(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && !code.startsWith('Z_');
 }
