@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { detectFormat } from '@denytrace/parsers';
-import { ingestPaths, readLineBatches, readLines, type LineItem } from '@denytrace/ingest';
+import { ingestPathsParallel, readLineBatches, readLines, type LineItem } from '@denytrace/ingest';
 import { openStore } from '@denytrace/store';
 import { redecideAll } from '@denytrace/traces';
 import { writeStack } from '@denytrace/samples';
@@ -58,11 +58,12 @@ async function phaseParse(logs: string): Promise<PhaseResult> {
   return { phase: 'parse', lines, seconds, peakRssMb: peakRssMb(), extra: { events } };
 }
 
-/** End to end: ingest into a fresh SQLite store (parse, counters, store refusal-marked events), then correlate and store verdicts. */
+/** End to end, as `denytrace ingest`: files read in worker threads into a fresh SQLite store (parse, counters, store refusal-marked events), then correlate and store verdicts. */
 async function phaseIngest(logs: string, dataDir: string): Promise<PhaseResult> {
   const store = await openStore({ dataDir, retention: 'refusals' });
   const t0 = process.hrtime.bigint();
-  const results = await ingestPaths(LOGS.map((f) => join(logs, f)), { store });
+  // As `denytrace ingest` does it: files spread over worker threads, one per core.
+  const results = await ingestPathsParallel(LOGS.map((f) => join(logs, f)), { dataDir, retention: 'refusals', deps: { store } });
   const t1 = process.hrtime.bigint();
   const { verdicts } = await redecideAll(store);
   const t2 = process.hrtime.bigint();

@@ -11,6 +11,8 @@ export interface CliContext {
   store: EventStore;
   /** The user's network table, when one was given now or at an earlier ingest. */
   table?: NetworkTable;
+  /** Where that table was read from (the copy kept in the data dir, or DENYTRACE_GEOIP). */
+  tablePath?: string;
   /** Lookup for correlation: the table's row, else the address's /24 (IPv4) or /48 (IPv6). */
   network: (ip: string) => NetworkInfo | undefined;
 }
@@ -54,6 +56,7 @@ export async function openContext(o: { dataDir?: string; geoip?: string; retenti
     }
     if (o.geoip) writeFileSync(kept, text);
   }
+  const tablePath = table ? (o.geoip ? kept : source) : undefined;
   const store = await openStore({ dataDir: config.dataDir, retention: config.retention });
   const network = (ip: string): NetworkInfo | undefined => {
     const hit = table?.lookup(ip);
@@ -61,7 +64,7 @@ export async function openContext(o: { dataDir?: string; geoip?: string; retenti
     const net = defaultNetworkOf(ip);
     return net ? { network: net } : undefined;
   };
-  return { config, store, table, network };
+  return { config, store, table, tablePath, network };
 }
 
 function prepareDataDir(dir: string, create: boolean): void {

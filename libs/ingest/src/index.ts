@@ -9,3 +9,4 @@ export * from './parse-body';
 export { decodeBody, type DecodeBodyOptions, type DecodeStats } from './body-decoder';
 export { unwrapEnvelope, SHIPPER_METADATA_KEYS } from './shipper-envelope';
 export type { StreamTotals } from './stream-run';
+export * from './parallel-ingest';

@@ -92,17 +92,19 @@ export async function ingestPaths(
 ): Promise<PathResult[]> {
   const results: PathResult[] = [];
   for (const entry of await expandPaths(paths)) {
-    let result: PathResult;
-    if (entry.error) result = { file: entry.file, error: entry.error };
-    else {
-      try {
-        result = { file: entry.file, summary: await ingestFile(entry.file, deps, { ...opts, skipUnknownFormat: entry.fromFolder }) };
-      } catch (err) {
-        result = { file: entry.file, error: describe(err) };
-      }
-    }
+    const result = await ingestEntry(entry, deps, opts);
     results.push(result);
     opts.onFile?.(result);
   }
   return results;
+}
+
+/** One expanded path through {@link ingestFile}: its summary, or the reason it could not be read at all. */
+export async function ingestEntry(entry: ExpandedPath, deps: IngestDeps, opts: IngestOptions): Promise<PathResult> {
+  if (entry.error) return { file: entry.file, error: entry.error };
+  try {
+    return { file: entry.file, summary: await ingestFile(entry.file, deps, { ...opts, skipUnknownFormat: entry.fromFolder }) };
+  } catch (err) {
+    return { file: entry.file, error: describe(err) };
+  }
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
-import { ingestPaths, type PathResult } from '@denytrace/ingest';
+import { ingestPathsParallel, type PathResult } from '@denytrace/ingest';
 import { FORMATS, compileLogFormat, type ParserOptions } from '@denytrace/parsers';
 import { redecide } from '@denytrace/traces';
 import { openContext, UsageError } from '../context';
@@ -68,24 +68,40 @@ Examples:
         if (!(Number.isInteger(maxLineBytes) && maxLineBytes >= 256)) throw new UsageError(`--max-line-bytes: "${o.maxLineBytes}" must be a whole number ≥ 256`);
 
         const showBar = o.progress && !o.json && process.stderr.isTTY;
-        const bar = showBar ? new SingleBar({ format: ' {file} |{bar}| {percentage}% {lines} lines', hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : undefined;
-        let current = '';
-        const results: PathResult[] = await ingestPaths(paths, { store: ctx.store, network: ctx.table }, {
-          format: o.format,
-          maxLineBytes,
-          parserOptions,
-          retention: ctx.config.retention,
-          onProgress: (p) => {
-            if (!bar) return;
-            if (!bar.isActive) bar.start(p.totalBytes || 1, 0, { file: current, lines: 0 });
-            bar.update(p.bytes, { file: current, lines: p.lines });
+        const bar = showBar ? new SingleBar({ format: ' reading |{bar}| {percentage}% {lines} lines', hideCursor: true, clearOnComplete: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+        // Files are read in parallel threads: the bar adds up every file's progress.
+        const progress = new Map<string, { bytes: number; total: number; lines: number }>();
+        const results: PathResult[] = await ingestPathsParallel(
+          paths,
+          { dataDir: ctx.config.dataDir, retention: ctx.config.retention, networkCsv: ctx.tablePath, deps: { store: ctx.store, network: ctx.table } },
+          {
+            format: o.format,
+            maxLineBytes,
+            parserOptions,
+            retention: ctx.config.retention,
+            onProgress: (file, p) => {
+              if (!bar) return;
+              progress.set(file, { bytes: p.bytes, total: p.totalBytes, lines: p.lines });
+              let bytes = 0;
+              let total = 0;
+              let lines = 0;
+              for (const v of progress.values()) {
+                bytes += v.bytes;
+                total += v.total;
+                lines += v.lines;
+              }
+              if (!bar.isActive) bar.start(Math.max(1, total), 0, { lines: 0 });
+              bar.setTotal(Math.max(1, total));
+              bar.update(bytes, { lines });
+            },
+            onFile: (r) => {
+              if (!o.json && o.progress) {
+                bar?.stop();
+                process.stderr.write(`${fileLine(r)}\n`);
+              }
+            },
           },
-          onFile: (r) => {
-            bar?.stop();
-            current = '';
-            if (!o.json && o.progress) process.stderr.write(`${fileLine(r)}\n`);
-          },
-        });
+        );
         bar?.stop();
 
         const times = results.flatMap((r) => ('summary' in r ? [r.summary.first_event, r.summary.last_event] : [])).filter((t): t is string => !!t);
