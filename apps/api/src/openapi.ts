@@ -17,7 +17,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Every response carries `X-Request-Id`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key from DENYTRACE_API_KEYS' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'an API key from DENYTRACE_API_KEYS' })
     .build();
   return SwaggerModule.createDocument(app, config);
 }

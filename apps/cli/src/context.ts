@@ -20,9 +20,14 @@ export interface CliContext {
 /** Name of the copy of the user's network table kept in the data directory. */
 export const NETWORK_TABLE_FILE = 'network-table.csv';
 
-/** Thrown for mistakes the user can fix; main prints the message without a stack trace. */
+/** Thrown for mistakes the user can fix; main prints the message without a stack trace (exit 2). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** A service could not start (Redis unreachable, port in use …): one line, exit 1. */
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError';
 }
 
 /**
@@ -67,7 +72,8 @@ export async function openContext(o: { dataDir?: string; geoip?: string; retenti
   return { config, store, table, tablePath, network };
 }
 
-function prepareDataDir(dir: string, create: boolean): void {
+/** Checks (and when asked creates) the data dir. @throws UsageError for a file in its place, or one that cannot be made. */
+export function prepareDataDir(dir: string, create: boolean): void {
   let st;
   try {
     st = statSync(dir);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { CommanderError } from 'commander';
 import { ConfigError } from '@denytrace/config';
 import { createProgram } from './program';
-import { UsageError } from './context';
+import { ServiceError, UsageError } from './context';
 import { terminalSafe } from './render/terminal-safe';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,7 +27,11 @@ async function main(): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (err instanceof UsageError || err instanceof ConfigError || (err as Error)?.name === 'IngestError' || (err as Error)?.name === 'StoreError') {
+    if (err instanceof ServiceError || (err as Error)?.name === 'StoreError') {
+      process.stderr.write(`denytrace: ${terminalSafe((err as Error).message, true)}\n`);
+      process.exit(1);
+    }
+    if (err instanceof UsageError || err instanceof ConfigError || (err as Error)?.name === 'IngestError') {
       process.stderr.write(`denytrace: ${terminalSafe((err as Error).message, true)}\n`);
       process.exitCode = 2;
       return;

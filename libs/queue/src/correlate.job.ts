@@ -31,11 +31,16 @@ export type CorrelateJob =
   | { name: 'settle-window'; data: CorrelateWindowData }
   | { name: 'sweep'; data: Record<string, never> };
 
-/** Retries with exponential backoff; failures are kept for inspection, successes trimmed. */
+/**
+ * Retries with exponential backoff; failures are kept for inspection. Completed jobs are removed at
+ * once: a kept completed job would block its id (`<window>:<version>`), and a new store under the same
+ * queue prefix restarts versions at 1 — its jobs would be dropped as duplicates. Deciding a window
+ * twice is a no-op (its decided version), so a re-added id costs nothing.
+ */
 export const CORRELATE_JOB_OPTIONS = {
   attempts: 8,
   backoff: { type: 'exponential' as const, delay: 1000 },
-  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnComplete: true,
   removeOnFail: false,
 };
 

@@ -3,3 +3,4 @@ export * from './correlate.producer';
 export * from './queue.module';
 export * from './redis-check';
 export * from './startup';
+export * from './shutdown-guard';

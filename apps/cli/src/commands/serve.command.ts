@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@denytrace/config';
-import { assertRedisReachable, RedisUnavailableError } from '@denytrace/queue';
-import { UsageError } from '../context';
+import { assertRedisReachable, guardShutdown, RedisUnavailableError } from '@denytrace/queue';
+import { prepareDataDir, ServiceError } from '../context';
 import { configureServeApp } from '../serve/configure-app';
 import { ServeModule } from '../serve/serve.module';
 
@@ -27,16 +27,27 @@ export function registerServe(program: Command): void {
       if (o.host) env.HOST = o.host;
       if (o.watch) env.DENYTRACE_WATCH = o.watch;
       const config = loadConfig(env);
+      prepareDataDir(config.dataDir, true);
       try {
         await assertRedisReachable(config.redisUrl);
       } catch (e) {
-        if (e instanceof RedisUnavailableError) throw new UsageError(e.message);
+        if (e instanceof RedisUnavailableError) throw new ServiceError(e.message);
         throw e;
       }
-      const app = await NestFactory.create(ServeModule.forRoot(config, { worker: o.worker }), { logger: loggerLevels(config.logLevel) });
+      guardShutdown('serve');
+      // abortOnError false: a module that fails to start throws here (one line) instead of Nest's exit with a stack.
+      const app = await NestFactory.create(ServeModule.forRoot(config, { worker: o.worker }), { logger: loggerLevels(config.logLevel), abortOnError: false });
       configureServeApp(app);
       app.enableShutdownHooks();
-      await app.listen(config.port, config.host);
+      try {
+        await app.listen(config.port, config.host);
+      } catch (e) {
+        await Promise.race([app.close(), new Promise((r) => setTimeout(r, 5000))]);
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new ServiceError(
+          code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is in use (choose another with --port or PORT)` : code === 'EACCES' ? `not allowed to listen on ${config.host}:${config.port}` : (e as Error).message,
+        );
+      }
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
       process.stdout.write(
         [

@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiError, RequireRole, requestIdOf } from '@denytrace/http';
 import { FORMATS } from '@denytrace/parsers';
@@ -16,6 +17,8 @@ const CONTENT_TYPES = ['application/x-ndjson', 'application/ndjson', 'applicatio
  * `source` names the stream in quarantine (default `http:<request id>`). Other query parameters are
  * ignored: shippers add their own (Cloudflare Logpush passes `tags=` through).
  */
+@ApiTags('ingest')
+@ApiBearerAuth()
 @Controller('v1/ingest')
 export class IngestController {
   constructor(private readonly service: PushIngestService) {}
@@ -23,6 +26,17 @@ export class IngestController {
   @Post()
   @HttpCode(202)
   @RequireRole('ingester')
+  @ApiOperation({ summary: 'push log lines (role ingester)', description: 'Raw log lines, NDJSON or one JSON array; plain or Content-Encoding: gzip. Shipper envelopes (Vector, Fluent Bit) with the line in `message`/`log` are unwrapped. Written whole or not at all.' })
+  @ApiConsumes('text/plain', 'application/x-ndjson', 'application/json')
+  @ApiBody({ description: 'log lines', schema: { type: 'string', example: '203.0.113.5 - - [12/Mar/2024:12:00:00 +0000] "GET /admin/ HTTP/1.1" 403 146 "-" "curl/8.4.0"' } })
+  @ApiQuery({ name: 'format', required: false, enum: FORMATS.map((f) => f.name), description: 'force one format (default: detected per group of lines)' })
+  @ApiQuery({ name: 'source', required: false, description: 'names the stream in the quarantine (default http:<request id>)' })
+  @ApiResponse({ status: 202, description: '{ accepted, rejected, rejected_by_reason, formats, stored, duplicates, already_ingested }' })
+  @ApiResponse({ status: 400, description: 'bad_gzip (nothing written) or validation_failed (format, source)' })
+  @ApiResponse({ status: 401, description: 'missing_api_key or unknown_api_key' })
+  @ApiResponse({ status: 403, description: 'insufficient_scope: the key lacks the ingester role' })
+  @ApiResponse({ status: 413, description: 'payload_too_large: over DENYTRACE_INGEST_MAX_BYTES (nothing written)' })
+  @ApiResponse({ status: 415, description: 'unsupported_encoding or unsupported_media_type' })
   async ingest(@Req() req: Request): Promise<PushResult> {
     const { format, source } = this.query(req);
     const enc = (req.headers['content-encoding'] ?? '').toString().trim().toLowerCase();

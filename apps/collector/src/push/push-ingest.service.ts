@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { InjectConfig, type DenytraceConfig } from '@denytrace/config';
 import { BadGzipError, IngestError, PayloadTooLargeError, parseBody, type ParsedBody } from '@denytrace/ingest';
@@ -53,6 +53,7 @@ export interface PushRequest {
  */
 @Injectable()
 export class PushIngestService {
+  private readonly logger = new Logger('push');
   private readonly parserOptions: ParserOptions;
 
   constructor(
@@ -122,7 +123,9 @@ export class PushIngestService {
       // A re-sent body (a shipper's retry after a lost answer): enqueue again in case the first enqueue was lost.
       versions = await this.store.windowVersions(windows);
     }
-    if (versions?.length) await this.producer.windowsChanged(versions);
+    if (versions?.length && !(await this.producer.windowsChanged(versions))) {
+      this.logger.warn(`${p.source}: written, but Redis did not take the correlate jobs in time; the worker's sweep will decide these windows once Redis is back`);
+    }
     return { accepted: t.records, rejected: t.rejected, rejected_by_reason: t.rejected_by_reason, formats: t.formats, stored, duplicates, already_ingested: already };
   }
 

@@ -9,7 +9,7 @@ import type { EventStore, FileState, QuarantineRow, Retention, WindowVersion } f
 export interface TailSink {
   store: EventStore;
   /** `CorrelateProducer.windowsChanged` (or a stand-in in tests). */
-  windowsChanged(versions: readonly WindowVersion[]): Promise<void>;
+  windowsChanged(versions: readonly WindowVersion[]): Promise<boolean | void>;
   retention: Retention;
   network?: NetworkTable;
   /** Called once per flushed batch with what it counted (metrics). */

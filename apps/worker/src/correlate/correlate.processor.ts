@@ -51,9 +51,24 @@ export class CorrelateProcessor extends WorkerHost implements OnApplicationBoots
     );
   }
 
-  /** Closes the BullMQ worker, which waits for the active jobs, before the store closes. */
+  /**
+   * Closes the BullMQ worker, which waits for the active jobs, before the store closes. If Redis is
+   * unreachable the close cannot complete: after 10 s the worker is closed without waiting (its
+   * unfinished jobs return to the queue when their locks expire).
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      this.worker.close().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!closed) {
+      this.logger.warn('the worker did not close within 10 s (Redis unreachable?); closing without waiting');
+      void this.worker.close(true).catch(() => undefined);
+    }
   }
 
   /** One line per failed attempt, with the job id; BullMQ retries it (or keeps it failed when attempts are spent). */

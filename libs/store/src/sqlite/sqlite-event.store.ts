@@ -81,10 +81,15 @@ export class SqliteEventStore implements EventStore {
         throw new StoreError('corrupt', `${file} has schema version ${version}, newer than this denytrace's ${SCHEMA_VERSION}`);
       }
       const conn = db;
-      conn.transaction(() => {
-        conn.exec(SCHEMA_SQL);
-        conn.pragma(`user_version = ${SCHEMA_VERSION}`);
-      })();
+      // Only a new or older file is written at open: a store opened by a reader while `serve` writes
+      // must not need the write lock. BEGIN IMMEDIATE waits on the busy timeout instead of failing
+      // with SQLITE_BUSY when it would have to upgrade a read transaction.
+      if (version < SCHEMA_VERSION) {
+        conn.transaction(() => {
+          conn.exec(SCHEMA_SQL);
+          conn.pragma(`user_version = ${SCHEMA_VERSION}`);
+        }).immediate();
+      }
       return new SqliteEventStore(conn, file, options);
     } catch (err) {
       db?.close();
