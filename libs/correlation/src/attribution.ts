@@ -138,7 +138,7 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
   const verdictEvents: VerdictEvent[] = ms.map((m) => toVerdictEvent(m));
   const emitter = emitterComponent
     ? {
-        dataset: emitterMember && emitterMember.e.denytrace.component === emitterComponent ? emitterMember.e.event.dataset : datasetOf(emitterComponent),
+        event: { dataset: emitterMember && emitterMember.e.denytrace.component === emitterComponent ? emitterMember.e.event.dataset : datasetOf(emitterComponent) },
         component: emitterComponent,
         observer: emitterMember && emitterMember.e.denytrace.component === emitterComponent ? { ...emitterMember.e.observer } : observerOf(emitterComponent),
       }

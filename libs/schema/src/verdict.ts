@@ -13,9 +13,9 @@ export interface Verdict {
   status: number | null;
   /** The outermost layer that itself refused, or null when nothing refused. */
   emitting_layer: Layer | null;
-  /** The emitting event's source and observer. */
+  /** The emitting event's source (ECS `event.dataset`) and `observer`, and the component name. */
   emitter: {
-    dataset: string;
+    event: { dataset: string };
     component: string;
     observer: { type: string; vendor: string; product: string; name?: string };
   } | null;

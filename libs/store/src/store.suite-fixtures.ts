@@ -57,7 +57,7 @@ export function suiteVerdict(s: VerdictSpec): Verdict {
     correlation_ids: s.ids ?? [`xrid:${s.traceId}`],
     status: s.status === undefined ? 403 : s.status,
     emitting_layer: layer,
-    emitter: layer ? { dataset: 'aws.waf', component: 'aws-waf', observer: { type: 'waf', vendor: 'AWS', product: 'WAF' } } : null,
+    emitter: layer ? { event: { dataset: 'aws.waf' }, component: 'aws-waf', observer: { type: 'waf', vendor: 'AWS', product: 'WAF' } } : null,
     decisive_rule: ruleId ? { id: ruleId, name: null, ruleset: null } : null,
     confidence: 0.9,
     confidence_label: 'high',

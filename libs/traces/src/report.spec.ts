@@ -4,7 +4,7 @@ import { summarize } from './report';
 function verdict(p: { status: number; layer: Verdict['emitting_layer']; component: string; rule: string | null; country: string; network: string; path: string; label?: Verdict['confidence_label'] }): Verdict {
   return {
     trace_id: Math.random().toString(36), correlation_ids: [], status: p.status, emitting_layer: p.layer,
-    emitter: { dataset: p.component, component: p.component, observer: { type: 'x', vendor: 'x', product: 'x' } },
+    emitter: { event: { dataset: p.component }, component: p.component, observer: { type: 'x', vendor: 'x', product: 'x' } },
     decisive_rule: p.rule ? { id: p.rule, name: null, ruleset: 'rs' } : null, confidence: 0.9, confidence_label: p.label ?? 'high',
     missing_layers: [], join: 'id', explanation: [], flags: [],
     request: { method: 'GET', domain: null, path: p.path, query: null },

@@ -13,8 +13,12 @@ class ObserverDoc {
   @ApiPropertyOptional({ example: 'edge-acl' }) name?: string;
 }
 
+class EmitterEventDoc {
+  @ApiProperty({ description: 'ECS event.dataset of the emitting event', example: 'aws.waf' }) dataset!: string;
+}
+
 class EmitterDoc {
-  @ApiProperty({ description: 'ECS event.dataset', example: 'aws.waf' }) dataset!: string;
+  @ApiProperty({ type: EmitterEventDoc }) event!: EmitterEventDoc;
   @ApiProperty({ example: 'aws-waf' }) component!: string;
   @ApiProperty({ type: ObserverDoc }) observer!: ObserverDoc;
 }
