@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fingerprint, ingestPaths } from '@denytrace/ingest';
 import { NetworkTable } from '@denytrace/network';
-import type { Verdict } from '@denytrace/schema';
 import { openStore, type EventStore } from '@denytrace/store';
 import { redecideAll } from '@denytrace/traces';
-import { S1, S1_LOGS } from './s1-helpers';
+import { allStoredVerdicts, S1, S1_LOGS } from './s1-helpers';
 
 /**
  * `denytrace ingest` reads files in worker threads, which run the compiled build: the same files
@@ -19,13 +18,7 @@ const ROOT = resolve(__dirname, '..');
 async function snapshot(store: EventStore): Promise<{ events: string[]; counters: unknown; verdicts: string[] }> {
   const events: string[] = [];
   for await (const e of store.eventsInRange('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z')) events.push(e.event.id);
-  const verdicts: Verdict[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listTraces({ limit: 1000, cursor });
-    verdicts.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
+  const verdicts = await allStoredVerdicts(store);
   const counters = await store.counterTotals('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z', ['dataset', 'layer', 'status', 'method_class', 'country']);
   return {
     events: events.sort(),

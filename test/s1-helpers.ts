@@ -25,6 +25,18 @@ export function s1Truth(): TruthRow[] {
   return readFileSync(join(S1, 'truth', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TruthRow);
 }
 
+/** Every verdict in a store, page by page. */
+export async function allStoredVerdicts(store: EventStore): Promise<Verdict[]> {
+  const verdicts: Verdict[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listTraces({ limit: 1000, cursor });
+    verdicts.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return verdicts;
+}
+
 /** A temporary store with the given files ingested and decided, and its verdicts by CloudFront request id. */
 export async function ingestAndDecide(files: string[]): Promise<{ dir: string; store: EventStore; results: PathResult[]; byCfId: Map<string, Verdict>; verdicts: Verdict[]; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'denytrace-s1-'));
@@ -33,16 +45,8 @@ export async function ingestAndDecide(files: string[]): Promise<{ dir: string; s
   const results = await ingestPaths(files, { store, network });
   await redecideAll(store, { network: (ip) => network.lookup(ip) });
   const byCfId = new Map<string, Verdict>();
-  const verdicts: Verdict[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listTraces({ limit: 1000, cursor });
-    for (const v of page.items) {
-      verdicts.push(v);
-      for (const id of v.correlation_ids) if (id.startsWith('amzcf:')) byCfId.set(id.slice(6), v);
-    }
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
+  const verdicts = await allStoredVerdicts(store);
+  for (const v of verdicts) for (const id of v.correlation_ids) if (id.startsWith('amzcf:')) byCfId.set(id.slice(6), v);
   return { dir, store, results, byCfId, verdicts, close: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 

@@ -9,7 +9,7 @@ import { openStore, type EventStore } from '@denytrace/store';
 import { redecideAll } from '@denytrace/traces';
 import { ServeModule } from '../apps/cli/src/serve/serve.module';
 import { configureServeApp } from '../apps/cli/src/serve/configure-app';
-import { S1 } from './s1-helpers';
+import { allStoredVerdicts, S1 } from './s1-helpers';
 import { drain, fileLines, obliterate, push, testConfig } from './service-helpers';
 
 /**
@@ -37,13 +37,7 @@ async function someDecided(base: string): Promise<boolean> {
 
 /** Every verdict and the number of stored events of a store. */
 async function contents(store: EventStore): Promise<{ events: number; verdicts: Verdict[] }> {
-  const verdicts: Verdict[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listTraces({ limit: 1000, cursor });
-    verdicts.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
+  const verdicts = await allStoredVerdicts(store);
   let events = 0;
   for await (const _ of store.eventsInRange('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z')) events++;
   return { events, verdicts };
