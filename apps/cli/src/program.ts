@@ -4,6 +4,7 @@ import { registerIngest } from './commands/ingest.command';
 import { registerQuarantine } from './commands/quarantine.command';
 import { registerReport } from './commands/report.command';
 import { registerServe } from './commands/serve.command';
+import { registerSpikes } from './commands/spikes.command';
 import { registerTrace } from './commands/trace.command';
 import { registerTraces } from './commands/traces.command';
 
@@ -35,6 +36,7 @@ Run 'denytrace <command> --help' for a command's options.`,
   registerTrace(program);
   registerTraces(program);
   registerReport(program);
+  registerSpikes(program);
   registerQuarantine(program);
   registerServe(program);
   registerDemo(program);

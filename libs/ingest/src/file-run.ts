@@ -25,7 +25,7 @@ const HASH = 0x23;
 export class FileRun {
   private format: LogFormat | undefined;
   private parser: LineParser | undefined;
-  private readonly counters = new MinuteCounters();
+  private readonly counters: MinuteCounters;
   private events: DenyEvent[] = [];
   private rejects: QuarantineRow[] = [];
   private sinceFlush = 0;
@@ -47,6 +47,7 @@ export class FileRun {
     private readonly startLine: number,
     private readonly knownFormats: readonly string[],
   ) {
+    this.counters = new MinuteCounters(deps.network);
     this.keepAll = opts.retention === 'all';
     this.batchSize = Math.max(1, opts.batchSize ?? 5000);
     this.s = {
@@ -131,7 +132,7 @@ export class FileRun {
       this.s.duplicates += r.duplicates;
       this.events = [];
     }
-    if (this.counters.size > 0) await store.addCounters(this.counters.drain());
+    if (this.counters.size > 0) await store.addCounters(this.counters.drain(), this.counters.drainDimensions());
     if (this.rejects.length > 0) {
       await store.quarantine(this.rejects);
       this.rejects = [];

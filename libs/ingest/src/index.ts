@@ -10,3 +10,4 @@ export { decodeBody, type DecodeBodyOptions, type DecodeStats } from './body-dec
 export { unwrapEnvelope, SHIPPER_METADATA_KEYS } from './shipper-envelope';
 export type { StreamTotals } from './stream-run';
 export * from './parallel-ingest';
+export * from './deploy-file';

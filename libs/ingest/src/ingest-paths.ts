@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as nodePath from 'node:path';
+import { ingestDeployFile, isDeployFile } from './deploy-file';
 import { ingestFile, type FileSummary, type IngestDeps, type IngestOptions } from './ingest-file';
 
 /** The outcome for one file: its summary, or why it could not be ingested at all. */
@@ -99,10 +100,15 @@ export async function ingestPaths(
   return results;
 }
 
-/** One expanded path through {@link ingestFile}: its summary, or the reason it could not be read at all. */
+/** The `--format` name of deploy-events files (recognised by content without it). */
+export const DEPLOYS_FORMAT = 'deploys';
+
+/** One expanded path through {@link ingestFile} (or {@link ingestDeployFile} for deploy events): its summary, or the reason it could not be read at all. */
 export async function ingestEntry(entry: ExpandedPath, deps: IngestDeps, opts: IngestOptions): Promise<PathResult> {
   if (entry.error) return { file: entry.file, error: entry.error };
   try {
+    const deploys = opts.format === DEPLOYS_FORMAT || (!opts.format && (await isDeployFile(entry.file)));
+    if (deploys) return { file: entry.file, summary: await ingestDeployFile(entry.file, deps) };
     return { file: entry.file, summary: await ingestFile(entry.file, deps, { ...opts, skipUnknownFormat: entry.fromFolder }) };
   } catch (err) {
     return { file: entry.file, error: describe(err) };

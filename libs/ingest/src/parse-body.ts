@@ -1,6 +1,6 @@
 import type { ParserOptions } from '@denytrace/parsers';
 import type { DenyEvent } from '@denytrace/schema';
-import type { CounterRow, QuarantineRow, Retention } from '@denytrace/store';
+import type { CounterRow, DimensionCounterRow, QuarantineRow, Retention } from '@denytrace/store';
 import type { NetworkTable } from '@denytrace/network';
 import { decodeBody, type DecodeStats } from './body-decoder';
 import { BodySplitter } from './body-splitter';
@@ -38,6 +38,8 @@ export interface ParsedBody {
   events: DenyEvent[];
   /** Per-minute counts of every event. */
   counters: CounterRow[];
+  /** Request counts by spike dimension. */
+  dimension_counters: DimensionCounterRow[];
   quarantine: QuarantineRow[];
   totals: StreamTotals;
   /** `lines` (raw lines or NDJSON) or `array` (one JSON array). */
@@ -117,6 +119,7 @@ export async function parseBody(source: AsyncIterable<Buffer>, opts: ParseBodyOp
   return {
     events: run.events,
     counters: run.drainCounters(),
+    dimension_counters: run.drainDimensionCounters(),
     quarantine: run.quarantine,
     totals: run.totals,
     framing: splitter.framing === 'array' ? 'array' : 'lines',

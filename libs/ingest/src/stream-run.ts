@@ -1,6 +1,6 @@
 import type { LineParser, LogFormat, ParserOptions } from '@denytrace/parsers';
 import { hasRefusalMark, MAX_ORIGINAL_CHARS, type DenyEvent } from '@denytrace/schema';
-import type { CounterRow, QuarantineRow } from '@denytrace/store';
+import type { CounterRow, DimensionCounterRow, QuarantineRow } from '@denytrace/store';
 import type { NetworkTable } from '@denytrace/network';
 import { enrich, UNKNOWN_FORMAT_QUARANTINE_LINES } from './file-run';
 import type { FormatRegistry } from './format-registry';
@@ -56,7 +56,7 @@ export class StreamRun {
   private detectedOnce = false;
   /** Whether the line group of the current format is JSON (`{…}`) or text. */
   private groupJson = false;
-  private readonly counters = new MinuteCounters();
+  private readonly counters: MinuteCounters;
   readonly events: DenyEvent[] = [];
   readonly quarantine: QuarantineRow[] = [];
   private unknownQuarantined = 0;
@@ -65,6 +65,7 @@ export class StreamRun {
   };
 
   constructor(private readonly opts: StreamRunOptions) {
+    this.counters = new MinuteCounters(opts.network);
     if (opts.format) this.use(opts.format, '');
   }
 
@@ -109,6 +110,11 @@ export class StreamRun {
   /** The counters aggregated so far (drained). */
   drainCounters(): CounterRow[] {
     return this.counters.drain();
+  }
+
+  /** The dimension counters aggregated so far (drained). */
+  drainDimensionCounters(): DimensionCounterRow[] {
+    return this.counters.drainDimensions();
   }
 
   private use(format: LogFormat, line: string): void {

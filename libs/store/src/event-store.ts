@@ -1,4 +1,5 @@
 import type { DenyEvent, Layer, Verdict } from '@denytrace/schema';
+import type { DetectionStore, DimensionCounterRow } from './detection-store';
 
 /** How much the store keeps: only events with a refusal mark (default) or every event. */
 export type Retention = 'refusals' | 'all';
@@ -50,6 +51,8 @@ export interface QuarantineFilter {
 export interface WriteBatch {
   events: readonly DenyEvent[];
   counters: readonly CounterRow[];
+  /** Request counts by spike dimension (see `DimensionCounters` in `@denytrace/ingest`). */
+  dimension_counters?: readonly DimensionCounterRow[];
   quarantine: readonly QuarantineRow[];
   /** File state to record with the same transaction (a tailer's offset), if any. */
   fileState?: FileState;
@@ -120,11 +123,11 @@ export interface DatasetCoverage {
  * the production store; both pass `store.suite.ts`. All methods are async; the SQLite one is
  * synchronous underneath.
  */
-export interface EventStore {
+export interface EventStore extends DetectionStore {
   /** Writes events; an event whose `event.id` is already stored is skipped. Returns how many were new. */
   bulkInsert(events: readonly DenyEvent[]): Promise<{ inserted: number; duplicates: number }>;
-  /** Adds counter rows (count += on the same key). */
-  addCounters(rows: readonly CounterRow[]): Promise<void>;
+  /** Adds counter rows and dimension counter rows (count += on the same key). */
+  addCounters(rows: readonly CounterRow[], dimensions?: readonly DimensionCounterRow[]): Promise<void>;
   /** Keeps rejected records (the same file, line, reason and text once). */
   quarantine(rows: readonly QuarantineRow[]): Promise<void>;
   /** Reads the quarantine back, oldest first, paged. */

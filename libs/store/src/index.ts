@@ -5,3 +5,4 @@ export * from './trace-cursor';
 export { isoToMs, msToIso } from './time-range';
 export { SqliteEventStore, type SqliteStoreOptions } from './sqlite/sqlite-event.store';
 export * from './store.module';
+export * from './detection-store';

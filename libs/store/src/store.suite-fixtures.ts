@@ -80,8 +80,8 @@ export function counter(minuteIndex: number, over: Partial<CounterRow> = {}): Co
   return { minute: T0 + minuteIndex * MIN, dataset: 'aws.waf', layer: 'waf', status: 403, method_class: 'read', country: 'DE', count: 1, ...over };
 }
 
-export async function collect(it: AsyncIterable<DenyEvent>): Promise<DenyEvent[]> {
-  const out: DenyEvent[] = [];
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const e of it) out.push(e);
   return out;
 }

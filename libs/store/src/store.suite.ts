@@ -7,6 +7,7 @@
  */
 import { CORRELATION_KINDS, type Verdict } from '@denytrace/schema';
 import type { EventStore } from './event-store';
+import { describeDetectionStore } from './store-detection.suite';
 import { describeBatchesAndWindows } from './store-windows.suite';
 import { MIN, at, collect, counter, ids, sorted, suiteEvent, suiteVerdict, T0 } from './store.suite-fixtures';
 
@@ -194,6 +195,7 @@ export function describeEventStore(name: string, makeStore: () => Promise<EventS
     });
 
     describeBatchesAndWindows(() => store);
+    describeDetectionStore(() => store);
 
     describe('files, quarantine, close', () => {
       it('round-trips file state by fingerprint and updates it', async () => {

@@ -109,6 +109,7 @@ export class PushIngestService {
       const r = await this.store.writeBatch({
         events: body.events,
         counters: body.counters,
+        dimension_counters: body.dimension_counters,
         quarantine: body.quarantine,
         fileState: remember
           ? { fingerprint: body.digest, path: p.source, lines: body.lines, bytes: body.bytes, format: Object.keys(t.formats).join(',') || null, updated_at: new Date().toISOString() }

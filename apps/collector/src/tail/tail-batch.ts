@@ -33,7 +33,7 @@ export interface TailBatchCounts {
  */
 export class TailBatch {
   private events: DenyEvent[] = [];
-  private readonly counters = new MinuteCounters();
+  private readonly counters: MinuteCounters;
   private rejects: QuarantineRow[] = [];
   private timestamps = new Set<string>();
   private counts: TailBatchCounts = { records: {}, rejected: {}, inserted: 0, duplicates: 0 };
@@ -44,7 +44,9 @@ export class TailBatch {
     private readonly sink: TailSink,
     private readonly sourceFile: string,
     private readonly parser: LineParser,
-  ) {}
+  ) {
+    this.counters = new MinuteCounters(sink.network);
+  }
 
   /** Parses one line item, or quarantines a reader error (too long, invalid UTF-8, truncated gzip). */
   handle(item: LineItem): void {
@@ -87,7 +89,7 @@ export class TailBatch {
    */
   async flush(fileState: FileState): Promise<void> {
     const windows = windowsForTimestamps(this.timestamps);
-    const r = await this.sink.store.writeBatch({ events: this.events, counters: this.counters.drain(), quarantine: this.rejects, fileState, windows });
+    const r = await this.sink.store.writeBatch({ events: this.events, counters: this.counters.drain(), dimension_counters: this.counters.drainDimensions(), quarantine: this.rejects, fileState, windows });
     const counts = { ...this.counts, inserted: r.inserted, duplicates: r.duplicates };
     this.events = [];
     this.rejects = [];

@@ -6,15 +6,16 @@
  * Indexes are kept to what lookups need, because every index on a random key (event id,
  * correlation id) slows the insert path (DESIGN.md "Measured on these machines").
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Schema history. A file of an older version is migrated at open by running {@link SCHEMA_SQL}
  * (every change so far only adds tables and indexes) and then setting `user_version`.
  * - 1: events, event_ids, counters, quarantine, file_state, traces, trace_ids.
  * - 2: `windows` (re-decision window versions, for the service's correlate worker).
+ * - 3: `dim_counters`, `deploys`, `spikes`, `webhooks`, `notifications`, `deliveries` (spike detection and alerts).
  */
-export const SCHEMA_HISTORY = [1, 2] as const;
+export const SCHEMA_HISTORY = [1, 2, 3] as const;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS events (
@@ -97,6 +98,56 @@ CREATE TABLE IF NOT EXISTS windows (
   decided_version INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS windows_stale ON windows (window) WHERE decided_version < version;
+
+-- Request counts by spike dimension (v3), 30 s buckets: denominators of deny ratios by dimension.
+CREATE TABLE IF NOT EXISTS dim_counters (
+  bucket       INTEGER NOT NULL,  -- bucket start, epoch ms UTC
+  dataset      TEXT    NOT NULL,
+  dimension    TEXT    NOT NULL,  -- ECS field name
+  value        TEXT    NOT NULL,
+  method_class TEXT    NOT NULL,
+  count        INTEGER NOT NULL,
+  ok           INTEGER NOT NULL,  -- of count, answered with a status below 400
+  PRIMARY KEY (bucket, dataset, dimension, value, method_class)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS deploys (
+  id         TEXT    PRIMARY KEY,
+  service    TEXT    NOT NULL,
+  started_at INTEGER NOT NULL,  -- epoch ms UTC
+  doc        TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deploys_started ON deploys (started_at);
+
+CREATE TABLE IF NOT EXISTS spikes (
+  id     TEXT    PRIMARY KEY,
+  start  INTEGER NOT NULL,  -- epoch ms UTC
+  end_at INTEGER,           -- null while firing
+  status TEXT    NOT NULL,
+  doc    TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS spikes_start ON spikes (start, id);
+
+CREATE TABLE IF NOT EXISTS webhooks (
+  id         TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  doc        TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- What was sent per (spike, webhook): 'firing' then 'resolved', each claimed once.
+CREATE TABLE IF NOT EXISTS notifications (
+  spike_id   TEXT NOT NULL,
+  webhook_id TEXT NOT NULL,
+  state      TEXT NOT NULL,  -- firing_sent | resolved_sent
+  PRIMARY KEY (spike_id, webhook_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS deliveries (
+  rowid      INTEGER PRIMARY KEY,
+  webhook_id TEXT NOT NULL,
+  doc        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries (webhook_id, rowid);
 `;
 
 /** `quarantine.raw` keeps at most this many characters (8 KiB). */

@@ -28,7 +28,7 @@ describe('SqliteEventStore (SQLite only)', () => {
     expect(fs.readdirSync(dataDir).filter((f) => f.endsWith('.db'))).toEqual(['events.db']);
     const db = new Database(path.join(dataDir, 'events.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.close();
   });
 
@@ -142,7 +142,7 @@ describe('SqliteEventStore (SQLite only)', () => {
     await b.close();
   });
 
-  it('migrates a v1 file: keeps its events and verdicts, adds the windows table, sets version 2', async () => {
+  it('migrates a v1 file: keeps its events and verdicts, adds the windows and detection tables, sets version 3', async () => {
     const dataDir = tempDir();
     const e = suiteEvent({ n: 1, ids: ['amzcf:cf-1'] });
     const v = suiteVerdict({ traceId: 'tr-1', firstSeenMs: 1000, ids: ['amzcf:cf-1'] });
@@ -150,9 +150,9 @@ describe('SqliteEventStore (SQLite only)', () => {
     await first.bulkInsert([e]);
     await first.replaceTraces(at(0), at(60_000), [v]);
     await first.close();
-    // A v1 file is this schema without `windows` (schema.sql.ts, SCHEMA_HISTORY).
+    // A v1 file is this schema without `windows` (v2) and the detection tables (v3) (schema.sql.ts, SCHEMA_HISTORY).
     const raw = new Database(path.join(dataDir, 'events.db'));
-    raw.exec('DROP TABLE windows');
+    for (const t of ['windows', 'dim_counters', 'deploys', 'spikes', 'webhooks', 'notifications', 'deliveries']) raw.exec(`DROP TABLE ${t}`);
     raw.pragma('user_version = 1');
     raw.close();
 
@@ -160,9 +160,11 @@ describe('SqliteEventStore (SQLite only)', () => {
     expect(await migrated.eventsByCorrelationIds(['amzcf:cf-1'])).toEqual([e]);
     expect(await migrated.getTrace('tr-1')).toEqual(v);
     expect(await migrated.touchWindows([T0])).toEqual([{ window: T0, version: 1, decided_version: -1 }]);
+    expect(await migrated.listSpikes({})).toEqual({ items: [], next_cursor: null });
+    expect(await migrated.dimensionCounts(0, T0 * 2)).toEqual([]);
     await migrated.close();
     const check = new Database(path.join(dataDir, 'events.db'), { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { hasRefusalMark, type DenyEvent, type Verdict } from '@denytrace/schema';
+import { hasRefusalMark, type DeliveryRecord, type DenyEvent, type Deploy, type Spike, type Verdict, type WebhookSubscription } from '@denytrace/schema';
+import type { DeployFilter, DimensionCounterRow, SpikeFilter } from '../detection-store';
 import type {
   CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
   VerdictCountRow, WindowVersion, WriteBatch,
@@ -10,6 +11,7 @@ import type {
 import { StoreError } from '../store-error';
 import { isoToMs, msToIso } from '../time-range';
 import { MAX_QUARANTINE_DETAIL_CHARS, MAX_QUARANTINE_RAW_CHARS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql';
+import { SqliteDetectionRows } from './detection-rows';
 import { SqliteTraceRows } from './trace-rows';
 import { SqliteWindowRows, type VerdictGroup } from './window-rows';
 
@@ -49,6 +51,7 @@ export class SqliteEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly traces: SqliteTraceRows;
   private readonly windows: SqliteWindowRows;
+  private readonly detection: SqliteDetectionRows;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly byIdStatements = new Map<number, Database.Statement<unknown[], EventRow>>();
 
@@ -59,6 +62,7 @@ export class SqliteEventStore implements EventStore {
     this.stmt = prepareStatements(db);
     this.traces = new SqliteTraceRows(db);
     this.windows = new SqliteWindowRows(db, this.traces);
+    this.detection = new SqliteDetectionRows(db);
   }
 
   /**
@@ -102,9 +106,12 @@ export class SqliteEventStore implements EventStore {
     return db.transaction(() => this.insertEvents(events))();
   }
 
-  async addCounters(rows: readonly CounterRow[]): Promise<void> {
+  async addCounters(rows: readonly CounterRow[], dimensions: readonly DimensionCounterRow[] = []): Promise<void> {
     const db = this.conn();
-    db.transaction(() => this.upsertCounters(rows))();
+    db.transaction(() => {
+      this.upsertCounters(rows);
+      this.detection.upsertDimensionCounters(dimensions);
+    })();
   }
 
   async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
@@ -122,6 +129,7 @@ export class SqliteEventStore implements EventStore {
     const now = Date.now();
     return db.transaction(() => {
       this.upsertCounters(batch.counters);
+      if (batch.dimension_counters) this.detection.upsertDimensionCounters(batch.dimension_counters);
       this.insertQuarantine(batch.quarantine, now);
       const result = this.insertEvents(batch.events);
       const s = batch.fileState;
@@ -325,6 +333,30 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Closes the database; a second call does nothing. Later calls on the store throw `StoreError('closed')`. */
+  // Spike detection, deploys and alerts: see detection-rows.ts.
+  dimensionCounts(since: number, until: number): Promise<DimensionCounterRow[]> { return this.guard().dimensionCounts(since, until); }
+  async *tracesInRange(since: string, until: string, opts: { status?: number } = {}): AsyncIterable<Verdict> {
+    yield* this.guard().tracesInRangeSync(isoToMs(since, 'since'), isoToMs(until, 'until'), opts.status);
+  }
+  recordDeploys(d: readonly Deploy[]): Promise<{ inserted: number; updated: number }> { return this.guard().recordDeploys(d); }
+  listDeploys(f: DeployFilter): Promise<Deploy[]> { return this.guard().listDeploys(f); }
+  upsertSpikes(spikes: readonly Spike[]): Promise<void> { return this.guard().upsertSpikes(spikes); }
+  getSpike(id: string): Promise<Spike | undefined> { return this.guard().getSpike(id); }
+  listSpikes(f: SpikeFilter): Promise<{ items: Spike[]; next_cursor: string | null }> { return this.guard().listSpikes(f); }
+  createWebhook(w: WebhookSubscription): Promise<void> { return this.guard().createWebhook(w); }
+  listWebhooks(): Promise<WebhookSubscription[]> { return this.guard().listWebhooks(); }
+  getWebhook(id: string): Promise<WebhookSubscription | undefined> { return this.guard().getWebhook(id); }
+  deleteWebhook(id: string): Promise<boolean> { return this.guard().deleteWebhook(id); }
+  claimNotification(spikeId: string, webhookId: string, event: 'firing' | 'resolved'): Promise<boolean> { return this.guard().claimNotification(spikeId, webhookId, event); }
+  recordDelivery(d: DeliveryRecord): Promise<void> { return this.guard().recordDelivery(d); }
+  listDeliveries(webhookId: string, limit?: number): Promise<DeliveryRecord[]> { return this.guard().listDeliveries(webhookId, limit); }
+
+  /** The detection rows, after checking the store is open. */
+  private guard(): SqliteDetectionRows {
+    this.conn();
+    return this.detection;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
