@@ -37,13 +37,13 @@ export async function allStoredVerdicts(store: EventStore): Promise<Verdict[]> {
   return verdicts;
 }
 
-/** A temporary store with the given files ingested and decided, and its verdicts by CloudFront request id. */
-export async function ingestAndDecide(files: string[]): Promise<{ dir: string; store: EventStore; results: PathResult[]; byCfId: Map<string, Verdict>; verdicts: Verdict[]; close: () => Promise<void> }> {
+/** A temporary store with the given files ingested (with s1's geoip.csv as network table unless `geoip: false`) and decided, and its verdicts by CloudFront request id. */
+export async function ingestAndDecide(files: string[], o: { geoip?: boolean } = {}): Promise<{ dir: string; store: EventStore; results: PathResult[]; byCfId: Map<string, Verdict>; verdicts: Verdict[]; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'denytrace-s1-'));
   const store = await openStore({ dataDir: dir, retention: 'refusals' });
-  const network = NetworkTable.fromCsv(readFileSync(join(S1, 'geoip.csv'), 'utf8'));
+  const network = o.geoip === false ? undefined : NetworkTable.fromCsv(readFileSync(join(S1, 'geoip.csv'), 'utf8'));
   const results = await ingestPaths(files, { store, network });
-  await redecideAll(store, { network: (ip) => network.lookup(ip) });
+  await redecideAll(store, { network: network ? (ip) => network.lookup(ip) : undefined });
   const byCfId = new Map<string, Verdict>();
   const verdicts = await allStoredVerdicts(store);
   for (const v of verdicts) for (const id of v.correlation_ids) if (id.startsWith('amzcf:')) byCfId.set(id.slice(6), v);

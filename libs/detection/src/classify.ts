@@ -88,10 +88,13 @@ const countryOfDenial = (d: Denial): string | undefined => {
  * Explains a cluster by the dimension that accounts for it best (DESIGN.md "Spikes"), in order:
  * 1. `post_rollout_write_denial`: its 403s are one service's writes (≥ explainShare), that service
  *    had a deploy start within `deployWatchMs` before, and the service's reads are not elevated;
- * 2. one client address holds ≥ singleSourceShare of the 403s: a bot or scanner the layers keep
- *    stopping — no spike (undefined);
- * 3. `source_network_block`: one network holds ≥ explainShare, from two or more addresses;
- * 4. `region_block`: one country holds ≥ explainShare, spread over two or more networks;
+ * 2. one client address holds ≥ singleSourceShare of the 403s and the rules refusing it are managed
+ *    signatures or rate limits (or a WAF's rules of unknown type): a bot or scanner the WAF keeps
+ *    stopping — no spike (undefined). A policy (allow-list, geo, RBAC) refusing one source can page;
+ * 3. `source_network_block`: one network holds ≥ explainShare of the excess 403s by network
+ *    ({@link dominantExcess}); reported as the user's table network, else narrowed to the CIDR
+ *    holding the refused addresses;
+ * 4. `region_block`: one country holds ≥ explainShare of the excess 403s by country, no network does;
  * 5. `new_rule`: a rule quiet in its baseline (a significant count candidate) holds ≥ half;
  * otherwise undefined (significant, but no kind explains it: not a page).
  */
@@ -106,21 +109,18 @@ export function explainCluster(cl: Cluster, data: DetectionData, t: number, depl
     }
   }
   const ips = dominant(ds, (d) => d.ip);
-  if (ips && ips.share >= o.singleSourceShare) return undefined;
-  const net = dominant(ds, networkOfDenial);
+  const rule = dominant(ds, (d) => d.rule_type ?? (d.layer === 'waf' ? 'unknown' : 'policy'));
+  if (ips && ips.share >= o.singleSourceShare && rule && /managed|rate|unknown/i.test(rule.value)) return undefined;
+  const w = Math.max(...cl.members.map((m) => m.windowMs));
+  const net = dominantExcess(data, ds, 'source.ip', networkOfDenial, t, w, o, dataStart);
   if (net && net.share >= o.explainShare) {
     const inNet = ds.filter((d) => networkOfDenial(d) === net.value);
-    const addrs = distinct(inNet, (d) => d.ip);
-    if (addrs.size >= 2) {
-      return { kind: 'source_network_block', explainKey: keyOf('source.ip', net.value, '*'), dimension: 'source.ip', value: narrowCidr(net.value, [...addrs]) };
-    }
+    const value = inNet.some((d) => d.table_network) ? net.value : narrowCidr(net.value, [...distinct(inNet, (d) => d.ip)]);
+    return { kind: 'source_network_block', explainKey: keyOf('source.ip', net.value, '*'), dimension: 'source.ip', value };
   }
-  const country = dominant(ds, countryOfDenial);
+  const country = dominantExcess(data, ds, 'source.geo.country_iso_code', countryOfDenial, t, w, o, dataStart);
   if (country && country.share >= o.explainShare) {
-    const nets = distinct(ds.filter((d) => countryOfDenial(d) === country.value), networkOfDenial);
-    if (nets.size >= 2) {
-      return { kind: 'region_block', explainKey: keyOf('source.geo.country_iso_code', country.value, '*'), dimension: 'source.geo.country_iso_code', value: country.value };
-    }
+    return { kind: 'region_block', explainKey: keyOf('source.geo.country_iso_code', country.value, '*'), dimension: 'source.geo.country_iso_code', value: country.value };
   }
   const rules = cl.members.filter((m) => m.dimension === RULE_DIMENSION && m.test === 'count');
   for (const r of rules) {
@@ -129,6 +129,32 @@ export function explainCluster(cl: Cluster, data: DetectionData, t: number, depl
     }
   }
   return undefined;
+}
+
+/**
+ * The value of `dimension` that holds the largest share of the cluster's excess 403s: for each value
+ * among its 403s, the cluster's 403s with that value minus what the value's baseline ratio predicts
+ * for its requests in [t − w, t) (never below 0). "Accounts for it best" means most of the rise, not most of the
+ * 403s: a country's usual 403s from other networks do not hide that one network is the change.
+ */
+function dominantExcess(
+  data: DetectionData, ds: readonly Denial[], dimension: string, valueOf: (d: Denial) => string | undefined,
+  t: number, w: number, o: DetectionOptions, dataStart: number,
+): { value: string; share: number } | undefined {
+  let total = 0;
+  let best: { value: string; excess: number } | undefined;
+  const counts = new Map<string, number>();
+  for (const d of ds) {
+    const v = valueOf(d);
+    if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  for (const [v, k] of counts) {
+    const r = testRatio(data, keyOf(dimension, v, '*'), t, w, o, dataStart);
+    const excess = r ? Math.max(0, k - r.requests * r.expected) : 0;
+    total += excess;
+    if (!best || excess > best.excess || (excess === best.excess && v < best.value)) best = { value: v, excess };
+  }
+  return best && total > 0 ? { value: best.value, share: best.excess / total } : undefined;
 }
 
 /** Whether a service's reads are elevated at t in any window (the "reads pass" half of a post-rollout spike). */

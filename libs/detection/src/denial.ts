@@ -9,6 +9,8 @@ export interface Denial {
   trace_id: string;
   /** Client address, null when no layer logged the real client. */
   ip: string | null;
+  /** True when the client network comes from the user's network table (then it is reported as is, not narrowed). */
+  table_network: boolean;
   layer: string | null;
   component: string | null;
   rule_id: string | null;
@@ -62,6 +64,7 @@ export function denialOf(v: Verdict): Denial {
     ms: Date.parse(v.first_seen),
     trace_id: v.trace_id,
     ip: v.client.ip,
+    table_network: v.client.network !== null,
     layer: v.emitting_layer,
     component: v.emitter?.component ?? null,
     rule_id: rule,

@@ -75,7 +75,14 @@ export class Detector {
         res.updated.push(s);
       }
     }
-    for (const cl of clusterCandidates(free)) {
+    // 403s an open spike already explains do not make a second spike (one incident is one page).
+    const longest = Math.max(...this.o.windowsMs);
+    const explained = new Set<number>();
+    for (const s of this.open.values()) for (const i of this.data.denialsIn(seriesKey(s), t - longest, t)) explained.add(i);
+    const rest = free
+      .map((c) => ({ ...c, denialIdx: c.denialIdx.filter((i) => !explained.has(i)) }))
+      .filter((c) => c.denialIdx.length >= this.o.minDenied);
+    for (const cl of clusterCandidates(rest)) {
       const ex = explainCluster(cl, this.data, t, this.deploys, this.o, this.dataStart);
       if (!ex) continue;
       const same = [...this.open.values()].find((s) => s.kind === ex.kind && s.series.dimension === ex.dimension && s.series.value === parseKey(ex.explainKey).value);
@@ -224,6 +231,7 @@ function seriesKey(s: Spike): string {
  * the /24 does not widen a NAT pool's /28 back to the /24.
  */
 function networkValue(network: string, ds: readonly Denial[]): string {
+  if (ds.some((d) => d.table_network)) return network;
   const counts = new Map<string, number>();
   for (const d of ds) if (d.ip) counts.set(d.ip, (counts.get(d.ip) ?? 0) + 1);
   const floor = Math.max(2, ds.length * 0.05);
