@@ -32,12 +32,13 @@ export const DEFAULT_COOLDOWN_MS = 30 * 60_000;
 
 /**
  * The stable dedup key of a (spike, subscription): `denytrace-` + the first 40 hex of
- * SHA-256(`<subscription id>\n<spike id>`) — 50 characters, inside PagerDuty's 255, free of
- * characters a receiver or a BullMQ job id (no `:`) could trip on, whatever the ids contain.
+ * SHA-256 of the JSON array
+ * `["<subscription id>","<spike id>"]` (unambiguous whatever the ids contain): 50 characters, inside PagerDuty's
+ * 255, free of characters a receiver or a BullMQ job id (no `:`) could trip on.
  * The same for the `firing` and the `resolved` of a spike, so PagerDuty resolves the alert it opened.
  */
 export function dedupKey(spike: Pick<Spike, 'id'>, sub: Pick<WebhookSubscription, 'id'>): string {
-  return 'denytrace-' + createHash('sha256').update(`${sub.id}\n${spike.id}`).digest('hex').slice(0, 40);
+  return 'denytrace-' + createHash('sha256').update(JSON.stringify([sub.id, spike.id])).digest('hex').slice(0, 40);
 }
 
 /** The BullMQ job id of one delivery: `<dedup key>-<event>` (deterministic, so a re-enqueue is dropped). */

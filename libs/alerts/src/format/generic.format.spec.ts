@@ -1,9 +1,9 @@
 import { formatGeneric } from './generic.format';
 import { regionSpike, rolloutSpike, subscription } from '../../test/spike.fixture';
 
-// Dedup keys computed outside the code: printf 'sub-gen\n<spike id>' | sha256sum | cut -c1-40
-const KEY_REGION = 'denytrace-7f68e6b10b6f8fa2858d76e4caf6e25419f5f1a6';
-const KEY_ROLLOUT = 'denytrace-7df0af4be63ebd7d4466deedb7caf40135ab45be';
+// Dedup keys computed outside the code: printf '["sub-gen","<spike id>"]' | sha256sum | cut -c1-40
+const KEY_REGION = 'denytrace-e86f2a6999dbdd6a8e3582e88097a8dfeb356733';
+const KEY_ROLLOUT = 'denytrace-52c70d16582bf9e0e64137a3eef69dc25a5911fc';
 const NOW = Date.UTC(2024, 2, 12, 15, 0, 5, 250);
 
 describe('generic webhook format', () => {

@@ -1,9 +1,9 @@
 import { formatPagerDuty, PAGERDUTY_SUMMARY_MAX } from './pagerduty.format';
 import { regionSpike, rolloutSpike, subscription } from '../../test/spike.fixture';
 
-// printf 'sub-pd\n<spike id>' | sha256sum | cut -c1-40
-const KEY_REGION = 'denytrace-cd802942eb109ab0c83a4ebee81ca5ad9df92a39';
-const KEY_ROLLOUT = 'denytrace-8444d3c52fd01e4880f8ef347c02b794c65ddf43';
+// printf '["sub-pd","<spike id>"]' | sha256sum | cut -c1-40
+const KEY_REGION = 'denytrace-284f6f4250dfd855e4061905eb2119908c21c9eb';
+const KEY_ROLLOUT = 'denytrace-590031adc17fe4b4799769bedd78ce7cf2a3aac9';
 const sub = subscription('pagerduty', 'sub-pd', { url: 'https://events.pagerduty.com/v2/enqueue', secret: 'R0UTINGKEY0123456789abcdef012345' });
 
 describe('PagerDuty Events API v2 format', () => {

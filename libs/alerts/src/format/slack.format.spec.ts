@@ -2,9 +2,9 @@ import { formatSlack } from './slack.format';
 import { regionSpike, rolloutSpike, subscription } from '../../test/spike.fixture';
 import type { Spike } from '../spike';
 
-// printf 'sub-slack\n<spike id>' | sha256sum | cut -c1-40
-const KEY_REGION = 'denytrace-de10d177a2bc89e8c8048657b0463d3924843b1e';
-const KEY_ROLLOUT = 'denytrace-2c7914315c2bb93c4018f41d65552d56e0ef6aff';
+// printf '["sub-slack","<spike id>"]' | sha256sum | cut -c1-40
+const KEY_REGION = 'denytrace-29741f2df93eaba0c8e270c900b8d0aaa242927d';
+const KEY_ROLLOUT = 'denytrace-d412c73cdc6cfe8fb7018651482d2c5b69a494c3';
 const sub = subscription('slack', 'sub-slack');
 const md = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
 
