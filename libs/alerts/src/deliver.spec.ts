@@ -136,6 +136,12 @@ describe('deliver with an injected fetch', () => {
     const rec = await deliver({ url: 'https://hooks.example.com/x', method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 1000, fetchImpl });
     expect(rec).toMatchObject({ status_code: null, ok: false, retryable: true, error_kind: 'connection', error: 'connection failed: ECONNRESET read ECONNRESET' });
   });
+  it('a request fetch refuses to send (invalid URL, unknown scheme) is not retryable', async () => {
+    const bad = await deliver({ url: 'not a url', method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 1000 });
+    expect(bad).toMatchObject({ status_code: null, ok: false, retryable: false, error_kind: 'request', error: 'request not sent: Invalid URL' });
+    const scheme = await deliver({ url: 'ftp://hooks.example.com/x', method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 1000 });
+    expect(scheme).toMatchObject({ retryable: false, error_kind: 'request', error: 'request not sent: unknown scheme' });
+  });
   it('an HTTP-date Retry-After on a 503 is read against the injected clock', async () => {
     const fetchImpl = (async () => new Response('down', { status: 503, headers: { 'retry-after': 'Tue, 12 Mar 2024 15:02:00 GMT' } })) as typeof fetch;
     const rec = await deliver({ url: 'https://hooks.example.com/x', method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 1000, fetchImpl, now: () => NOW });

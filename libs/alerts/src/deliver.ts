@@ -3,7 +3,7 @@ import type { WebhookRequest } from './request';
 import { stripControl, truncate } from './text';
 
 /** How a delivery failed, for callers that branch (never branch on `error` text). */
-export type DeliveryErrorKind = 'http_status' | 'redirect' | 'timeout' | 'connection';
+export type DeliveryErrorKind = 'http_status' | 'redirect' | 'timeout' | 'connection' | 'request';
 
 /** The record of one delivery attempt, for the delivery log. */
 export interface DeliveryRecord {
@@ -11,7 +11,7 @@ export interface DeliveryRecord {
   status_code: number | null;
   /** A 2xx answer. */
   ok: boolean;
-  /** Worth retrying: 5xx, 429, timeout, connection error. Never a redirect or another 4xx. */
+  /** Worth retrying: 5xx, 429, timeout, connection error. Never a redirect, another 4xx, or a request fetch refused to send. */
   retryable: boolean;
   /** From sending to the response's status (and the excerpt read), ms. */
   duration_ms: number;
@@ -78,13 +78,21 @@ async function excerptOf(res: Response): Promise<string> {
   return truncate(stripControl(new TextDecoder('utf-8', { fatal: false }).decode(bytes)), EXCERPT_MAX);
 }
 
-/** A fetch rejection in one line: `timeout` for the AbortSignal's TimeoutError, else the cause's code and message. */
-function describeFailure(err: unknown, timeoutMs: number): { kind: DeliveryErrorKind; message: string } {
+/**
+ * A fetch rejection in one line: `timeout` for the AbortSignal's TimeoutError; `connection` when
+ * undici names a network cause by its code (ECONNREFUSED, ENOTFOUND, ECONNRESET, UND_ERR_SOCKET,
+ * TLS codes…); `request` — not retryable — when fetch refused the request itself (an invalid URL,
+ * an unknown scheme, a bad header value): sending it again cannot help.
+ */
+function describeFailure(err: unknown, timeoutMs: number): { kind: DeliveryErrorKind; message: string; retryable: boolean } {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { kind: 'timeout', message: `timeout: no answer within ${timeoutMs} ms` };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { kind: 'timeout', message: `timeout: no answer within ${timeoutMs} ms`, retryable: true };
   const cause = e?.cause;
-  const detail = cause?.code ? `${cause.code}${cause.message ? ` ${cause.message}` : ''}` : cause?.message ?? e?.message ?? String(err);
-  return { kind: 'connection', message: truncate(stripControl(`connection failed: ${detail}`), 300) };
+  if (typeof cause?.code === 'string' && cause.code !== 'ERR_INVALID_URL') {
+    return { kind: 'connection', message: truncate(stripControl(`connection failed: ${cause.code}${cause.message ? ` ${cause.message}` : ''}`), 300), retryable: true };
+  }
+  const detail = cause?.message ?? e?.message ?? String(err);
+  return { kind: 'request', message: truncate(stripControl(`request not sent: ${detail}`), 300), retryable: false };
 }
 
 /**
@@ -96,7 +104,8 @@ function describeFailure(err: unknown, timeoutMs: number): { kind: DeliveryError
  *   the `Location` in the error — a receiver moving elsewhere must be re-subscribed, never silently
  *   sent signed alerts to another host.
  * - 2xx → ok. 429 and 5xx → retryable, with `Retry-After` (seconds or an HTTP-date) in
- *   `retry_after_ms`. Any other 4xx → not retryable. Timeouts and connection errors → retryable.
+ *   `retry_after_ms`. Any other 4xx → not retryable. Timeouts and connection errors → retryable;
+ *   a request fetch will not send (invalid URL, unknown scheme, bad header) → not retryable.
  * - `response_excerpt`: at most 2 KiB read, control characters stripped, ≤ 512 characters.
  */
 export async function deliver(request: WebhookRequest, opts: DeliverOptions): Promise<DeliveryRecord> {
@@ -115,7 +124,7 @@ export async function deliver(request: WebhookRequest, opts: DeliverOptions): Pr
     });
   } catch (err) {
     const f = describeFailure(err, opts.timeoutMs);
-    return { status_code: null, ok: false, retryable: true, duration_ms: elapsed(), error: f.message, error_kind: f.kind, response_excerpt: '' };
+    return { status_code: null, ok: false, retryable: f.retryable, duration_ms: elapsed(), error: f.message, error_kind: f.kind, response_excerpt: '' };
   }
   const status = res.status;
   const response_excerpt = await excerptOf(res);
