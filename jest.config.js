@@ -1,5 +1,5 @@
 /** Jest: TypeScript through SWC (keeps decorator metadata for Nest), lib aliases as in tsconfig.json. */
-const libs = ['schema', 'parsers', 'correlation', 'store', 'config', 'ingest', 'network', 'samples', 'traces', 'queue', 'metrics', 'http', 'detection'];
+const libs = ['schema', 'parsers', 'correlation', 'store', 'config', 'ingest', 'network', 'samples', 'traces', 'queue', 'metrics', 'http', 'detection', 'alerts'];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
