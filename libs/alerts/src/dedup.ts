@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NotificationEvent, Spike, WebhookSubscription } from './spike';
+import type { NotificationEvent, Spike, WebhookSubscription } from './subscription-match';
 
 /**
  * Idempotency of alert notifications, as a small state machine the caller backs with Redis or the

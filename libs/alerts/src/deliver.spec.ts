@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { assertDelivered, deliver, DeliveryError, EXCERPT_MAX } from './deliver';
 import { buildWebhookRequest } from './request';
 import { verifySignature } from './sign';
-import { regionSpike, subscription } from '../test/spike.fixture';
+import { regionSpike, subscription } from './testing/spike.fixture';
 
 interface Received { method: string; url: string; headers: IncomingMessage['headers']; raw: Buffer }
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;

@@ -1,4 +1,4 @@
-export * from './spike';
+export * from './subscription-match';
 export * from './text';
 export * from './sign';
 export * from './dedup';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { buildWebhookRequest } from './request';
-import { subscriptionMatches } from './spike';
-import { regionSpike, rolloutSpike, subscription } from '../test/spike.fixture';
+import { subscriptionMatches } from './subscription-match';
+import { regionSpike, rolloutSpike, subscription } from './testing/spike.fixture';
 
 const NOW = Date.UTC(2024, 2, 12, 15, 0, 0);
 

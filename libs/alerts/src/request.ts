@@ -3,7 +3,7 @@ import type { FormattedPayload } from './format/format.types';
 import { formatPagerDuty, type PagerDutyFormatOptions } from './format/pagerduty.format';
 import { formatSlack } from './format/slack.format';
 import { SIGNATURE_HEADER, signatureHeader } from './sign';
-import type { NotificationEvent, Spike, WebhookSubscription } from './spike';
+import type { NotificationEvent, Spike, WebhookSubscription } from './subscription-match';
 
 /** The User-Agent of every webhook request. */
 export const WEBHOOK_USER_AGENT = 'denytrace-webhooks/1';

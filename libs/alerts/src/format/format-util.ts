@@ -1,4 +1,4 @@
-import type { Spike } from '../spike';
+import type { Spike } from '../subscription-match';
 
 /**
  * `s` as an absolute `http:`/`https:` URL (normalised by WHATWG URL), or null for anything else

@@ -1,4 +1,4 @@
-import type { NotificationEvent, Spike, SpikeKind, WebhookSubscription } from '../spike';
+import type { NotificationEvent, Spike, SpikeKind, WebhookSubscription } from '../subscription-match';
 
 /** Options every format takes. */
 export interface FormatOptions {

@@ -1,5 +1,5 @@
 import { formatGeneric } from './generic.format';
-import { regionSpike, rolloutSpike, subscription } from '../../test/spike.fixture';
+import { regionSpike, rolloutSpike, subscription } from '../testing/spike.fixture';
 
 // Dedup keys computed outside the code: printf '["sub-gen","<spike id>"]' | sha256sum | cut -c1-40
 const KEY_REGION = 'denytrace-e86f2a6999dbdd6a8e3582e88097a8dfeb356733';

@@ -1,5 +1,5 @@
 import { dedupKey } from '../dedup';
-import type { NotificationEvent, Spike, WebhookSubscription } from '../spike';
+import type { NotificationEvent, Spike, WebhookSubscription } from '../subscription-match';
 import { DEDUP_HEADER, EVENT_HEADER, type FormatOptions, type FormattedPayload } from './format.types';
 import { spikeLink } from './format-util';
 

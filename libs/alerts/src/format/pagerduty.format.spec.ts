@@ -1,5 +1,5 @@
 import { formatPagerDuty, PAGERDUTY_SUMMARY_MAX } from './pagerduty.format';
-import { regionSpike, rolloutSpike, subscription } from '../../test/spike.fixture';
+import { regionSpike, rolloutSpike, subscription } from '../testing/spike.fixture';
 
 // printf '["sub-pd","<spike id>"]' | sha256sum | cut -c1-40
 const KEY_REGION = 'denytrace-284f6f4250dfd855e4061905eb2119908c21c9eb';

@@ -1,5 +1,5 @@
 import { dedupKey } from '../dedup';
-import type { NotificationEvent, Spike, WebhookSubscription } from '../spike';
+import type { NotificationEvent, Spike, WebhookSubscription } from '../subscription-match';
 import { plainText, stripControl } from '../text';
 import { DEDUP_HEADER, EVENT_HEADER, type FormatOptions, type FormattedPayload } from './format.types';
 import { httpUrl, spikeLink } from './format-util';

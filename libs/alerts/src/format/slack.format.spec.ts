@@ -1,6 +1,6 @@
 import { formatSlack } from './slack.format';
-import { regionSpike, rolloutSpike, subscription } from '../../test/spike.fixture';
-import type { Spike } from '../spike';
+import { regionSpike, rolloutSpike, subscription } from '../testing/spike.fixture';
+import type { Spike } from '../subscription-match';
 
 // printf '["sub-slack","<spike id>"]' | sha256sum | cut -c1-40
 const KEY_REGION = 'denytrace-29741f2df93eaba0c8e270c900b8d0aaa242927d';

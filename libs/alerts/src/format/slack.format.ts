@@ -1,5 +1,5 @@
 import { dedupKey } from '../dedup';
-import type { NotificationEvent, Spike, WebhookSubscription } from '../spike';
+import type { NotificationEvent, Spike, WebhookSubscription } from '../subscription-match';
 import { slackCode, slackText, truncateEscaped } from '../text';
 import { DEDUP_HEADER, EVENT_HEADER, KIND_LABEL, type FormatOptions, type FormattedPayload } from './format.types';
 import { factor, httpUrl, percent, perMin, spikeLink } from './format-util';

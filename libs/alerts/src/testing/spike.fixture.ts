@@ -1,4 +1,4 @@
-import type { Spike, WebhookSubscription } from '../src/spike';
+import type { Spike, WebhookSubscription } from '@denytrace/schema';
 
 /** A region-wide block, firing: typed by hand for the format tests. */
 export const regionSpike: Spike = {
@@ -9,6 +9,12 @@ export const regionSpike: Spike = {
   start: '2024-03-12T14:50:00.000Z',
   end: null,
   status: 'firing',
+  detected_at: '2024-03-12T14:50:30.000Z',
+  p_value: 1e-30,
+  sources: 57,
+  series: { dimension: 'source.geo.country_iso_code', value: 'BR', scope: '*', test: 'ratio', expected: 0.004 },
+  last_elevated_at: '2024-03-12T15:00:00.000Z',
+  also_matched: [{ dimension: 'rule.id', value: 'GeoBlockSA', scope: '*', share: 0.97 }],
   baseline: { denied_per_min: 0.5, requests_per_min: 120, deny_ratio: 0.004 },
   observed: { denied_per_min: 42, requests_per_min: 110, deny_ratio: 0.381 },
   magnitude: 84,
@@ -28,6 +34,12 @@ export const rolloutSpike: Spike = {
   start: '2024-03-12T10:02:00.000Z',
   end: '2024-03-12T10:40:00.000Z',
   status: 'resolved',
+  detected_at: '2024-03-12T10:03:00.000Z',
+  p_value: 2e-12,
+  sources: 40,
+  series: { dimension: 'service.name', value: 'orders', scope: 'write', test: 'ratio', expected: 0.0007 },
+  last_elevated_at: '2024-03-12T10:37:00.000Z',
+  also_matched: [],
   baseline: { denied_per_min: 0.2, requests_per_min: 300, deny_ratio: 0.0007 },
   observed: { denied_per_min: 60, requests_per_min: 310, deny_ratio: 0.194 },
   magnitude: 300,
