@@ -58,7 +58,7 @@ export const gcpArmorFormat: LogFormat = {
 };
 
 const DENY_DETAILS: ReadonlySet<string> = new Set(['denied_by_security_policy', 'body_denied_by_security_policy']);
-const MAPPED_TOP: ReadonlySet<string> = new Set(['timestamp', 'httpRequest', 'jsonPayload', 'trace', 'resource', 'receiveTimestamp', 'insertId', 'logName', 'severity', 'spanId']);
+const MAPPED_TOP: ReadonlySet<string> = new Set(['timestamp', 'httpRequest', 'jsonPayload', 'trace', 'resource']);
 const MAPPED_PAYLOAD: ReadonlySet<string> = new Set(['@type', 'statusDetails', 'enforcedSecurityPolicy', 'enforcedEdgeSecurityPolicy', 'previewSecurityPolicy', 'securityPolicyRequestData', 'remoteIp']);
 
 interface PolicyMatch {

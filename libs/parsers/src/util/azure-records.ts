@@ -202,7 +202,7 @@ function frontDoorAccess(c: Ctx): DenyEvent | { reject: string } {
     http: compact({
       request: compact({ method, bytes: num(p.requestBytes) }),
       response: compact({ status_code: status, bytes: num(p.responseBytes) }),
-      version: httpVersion(str(p.httpVersion))?.replace(/\.0\.0$/, '.0'),
+      version: httpVersion(str(p.httpVersion))?.replace(/^(\d+\.\d+)(?:\.\d+)+$/, '$1'),
     }),
     url: compact({ scheme: url.scheme, domain: url.domain ?? str(p.hostName), port: portOfUri(str(p.requestUri)), path: url.path, query: url.query }),
     source: ip ? compact({ ip, port: num(p.clientPort) }) : undefined,

@@ -31,7 +31,7 @@ const MAPPED: ReadonlySet<string> = new Set([
   'Action', 'ClientASN', 'ClientASNDescription', 'ClientCountry', 'ClientIP', 'ClientRegionCode', 'ClientRequestHost', 'ClientRequestMethod',
   'ClientRequestPath', 'ClientRequestProtocol', 'ClientRequestQuery', 'ClientRequestReferer', 'ClientRequestScheme', 'ClientRequestURI',
   'ClientRequestUserAgent', 'ClientSrcPort', 'Datetime', 'Description', 'EdgeResponseStatus', 'EdgeStartTimestamp', 'EdgeEndTimestamp',
-  'OriginResponseStatus', 'RayID', 'ParentRayID', 'OriginatorRayID', 'RuleID', 'Source', 'Kind', 'ZoneName', 'ClientSSLProtocol', 'ClientSSLCipher',
+  'OriginResponseStatus', 'RayID', 'ParentRayID', 'OriginatorRayID', 'RuleID', 'Source', 'ZoneName', 'ClientSSLProtocol', 'ClientSSLCipher',
   'SecurityAction', 'SecurityActions', 'SecurityRuleID', 'SecurityRuleIDs', 'SecuritySources', 'SecurityRuleDescription',
   'WAFAction', 'WAFRuleID', 'WAFRuleMessage', 'FirewallMatchesActions', 'FirewallMatchesRuleIDs', 'FirewallMatchesSources',
   'RequestHeaders', 'CacheCacheStatus', 'EdgeResponseBytes', 'ClientRequestBytes',
