@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { RejectReason } from '@denytrace/parsers';
-import { LineSplitter } from './line-splitter';
+import { BodySplitter } from './body-splitter';
 
 /** Options of {@link readLines}. */
 export interface ReadLinesOptions {
@@ -18,11 +18,22 @@ export interface ReadLinesOptions {
    * a stateful parser needs its header again (CloudFront `#Fields:`) when a file is resumed.
    */
   keepHeaderLines?: boolean;
+  /**
+   * Read JSON documents record by record: a file that is one JSON array, a `{"Records":[…]}` /
+   * `{"records":[…]}` envelope, or pretty-printed JSON values one after another gives one item per
+   * record, numbered by the physical line where the record starts (see `BodySplitter`). Default true;
+   * text logs and JSON Lines are read line by line either way.
+   */
+  jsonDocuments?: boolean;
   /** Called after each chunk with bytes read from the file (compressed for gzip) and bytes of content. */
   onChunk?: (fileBytes: number, contentBytes: number) => void;
 }
 
-/** One physical line (1-based `lineNo`), without terminator, BOM or trailing CR, decoded as UTF-8. */
+/**
+ * One physical line (1-based `lineNo`), without terminator, BOM or trailing CR, decoded as UTF-8 —
+ * or one record of a JSON document, `lineNo` being the line where it starts and `text` the record
+ * (possibly over several lines).
+ */
 export interface LineText {
   kind: 'line';
   lineNo: number;
@@ -83,7 +94,10 @@ export async function isGzipFile(path: string): Promise<boolean> {
  *   (RFC 1952 §2.2); a truncated or corrupt stream keeps every complete line before the damage and
  *   ends with one `truncated_gzip` error naming the file and the line where reading stopped;
  * - lines are split on `\n` by byte search and decoded as UTF-8 one by one; a UTF-8 BOM at the start
- *   of the content and a trailing `\r` are removed; blank (whitespace-only) lines are counted and skipped;
+ *   of a line and a trailing `\r` are removed; blank (whitespace-only) lines are counted and skipped;
+ * - a JSON document (one array, a `{"Records":[…]}` envelope, pretty-printed objects one after
+ *   another) is read record by record instead (option `jsonDocuments`), each record numbered by the
+ *   line where it starts; a record cut by the end of the file is one `invalid_json` error;
  * - a line over `maxLineBytes` gives a `line_too_long` error (detail: bytes and limit) and its bytes are
  *   discarded up to the next newline without being buffered; reading continues;
  * - a line that is not valid UTF-8 gives `invalid_utf8`; a last line without a newline still counts.
@@ -109,7 +123,7 @@ export async function* readLineBatches(
     path, bytes: 0, decompressed_bytes: 0, lines: 0, blank_lines: 0, skipped_lines: 0,
     rejected: 0, gzip, truncated: false,
   };
-  const splitter = new LineSplitter(maxLineBytes, startLine, s, options.keepHeaderLines ?? false);
+  const splitter = new BodySplitter(maxLineBytes, s, { documents: options.jsonDocuments ?? true, startLine, keepHeaderLines: options.keepHeaderLines ?? false });
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       s.decompressed_bytes += chunk.length;

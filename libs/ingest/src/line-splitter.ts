@@ -9,7 +9,7 @@ const CR = 0x0d;
 
 /**
  * Byte-level line splitting with a bounded line buffer (used by `readLineBatches`): splits on `\n`,
- * strips a BOM on line 1 and a trailing `\r`, counts blank lines, rejects lines over `maxLineBytes`
+ * strips a BOM at the start of any line and a trailing `\r`, counts blank lines, rejects lines over `maxLineBytes`
  * (bytes, without terminator) while discarding their bytes, and rejects invalid UTF-8.
  */
 export class LineSplitter {
@@ -119,7 +119,8 @@ export class LineSplitter {
     }
     let start = 0;
     let end = line.length;
-    if (lineNo === 1 && end >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) start = 3;
+    // a BOM on any line: files concatenated from parts that each start with one (Azure blobs)
+    if (end >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) start = 3;
     if (end > start && line[end - 1] === CR) end -= 1;
     if (end - start > this.maxLineBytes) {
       s.rejected += 1;

@@ -4,6 +4,12 @@ import { cloudfrontFormat } from './aws-cloudfront.parser';
 import { awsWafFormat } from './aws-waf.parser';
 import { nginxFormat } from './nginx-access.parser';
 import { nginxErrorFormat } from './nginx-error.parser';
+import { cloudflareFirewallFormat } from './cloudflare-firewall.parser';
+import { cloudflareHttpFormat } from './cloudflare-http.parser';
+import { cloudtrailFormat } from './aws-cloudtrail.parser';
+import { gcpArmorFormat } from './gcp-armor.parser';
+import { azureWafFormat } from './azure-waf.parser';
+import { azureFrontDoorAccessFormat } from './azure-frontdoor-access.parser';
 import type { LogFormat } from './parser';
 
 /**
@@ -11,9 +17,12 @@ import type { LogFormat } from './parser';
  * vendor formats come before the looser ones (app JSON last: any JSON with the shape of an app
  * authorization/audit record that no other product is recognised in, see `isAppAuditRecord`).
  */
-export const FORMATS: readonly LogFormat[] = [awsWafFormat, cloudfrontFormat, albFormat, nginxFormat, nginxErrorFormat, appJsonFormat];
+export const FORMATS: readonly LogFormat[] = [
+  awsWafFormat, cloudflareFirewallFormat, azureWafFormat, cloudfrontFormat, cloudflareHttpFormat, azureFrontDoorAccessFormat,
+  albFormat, gcpArmorFormat, nginxFormat, nginxErrorFormat, cloudtrailFormat, appJsonFormat,
+];
 
-/** The format of that `--format` name (`aws-waf`, `aws-cloudfront`, `aws-alb`, `nginx`, `nginx-error`, `app-json`). */
+/** The format of that `--format` name (`aws-waf`, `cloudflare-firewall`, `aws-cloudtrail`, `nginx`, `app-json` …). */
 export function getFormat(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.name === name);
 }

@@ -99,3 +99,26 @@ function utc(y: number, mo: number, d: number, h: number, mi: number, s: number,
   if (back.getUTCDate() !== d) return undefined;
   return t;
 }
+
+/**
+ * Epoch time in any of the units log shippers write, told apart by magnitude (a number or a digit
+ * string): seconds (≤ 11 digits), milliseconds, microseconds, nanoseconds (≥ 1e17, Cloudflare
+ * Logpush `timestamps=unixnano`). A fraction is allowed on seconds. Undefined otherwise.
+ */
+export function parseEpochAnyUnit(v: number | string): ParsedTime | undefined {
+  const n = typeof v === 'number' ? v : /^\d{1,20}(?:\.\d{1,9})?$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  let ms: number;
+  if (n >= 1e17) ms = Math.floor(n / 1e6);
+  else if (n >= 1e14) ms = Math.floor(n / 1e3);
+  else if (n >= 1e11) ms = Math.floor(n);
+  else ms = Math.floor(n * 1000);
+  return ms < 8.64e15 ? { ms, offsetMinutes: 0 } : undefined;
+}
+
+/** ISO-8601 / RFC 3339 or epoch in any unit ({@link parseEpochAnyUnit}), as epoch ms; undefined when neither. */
+export function parseTimeAnyUnit(v: unknown): number | undefined {
+  if (typeof v === 'number') return parseEpochAnyUnit(v)?.ms;
+  if (typeof v !== 'string') return undefined;
+  return (parseIsoTime(v) ?? parseEpochAnyUnit(v))?.ms;
+}
