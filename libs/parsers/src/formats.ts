@@ -1,5 +1,11 @@
 import { appJsonFormat } from './app-json.parser';
 import { albFormat } from './aws-alb.parser';
+import { apigatewayFormat } from './aws-apigateway.parser';
+import { caddyFormat } from './caddy.parser';
+import { haproxyFormat } from './haproxy.parser';
+import { ingressNginxFormat } from './ingress-nginx.parser';
+import { kongFormat } from './kong.parser';
+import { traefikFormat } from './traefik.parser';
 import { cloudfrontFormat } from './aws-cloudfront.parser';
 import { awsWafFormat } from './aws-waf.parser';
 import { nginxFormat } from './nginx-access.parser';
@@ -11,9 +17,15 @@ import type { LogFormat } from './parser';
  * vendor formats come before the looser ones (app JSON last: any JSON with the shape of an app
  * authorization/audit record that no other product is recognised in, see `isAppAuditRecord`).
  */
-export const FORMATS: readonly LogFormat[] = [awsWafFormat, cloudfrontFormat, albFormat, nginxFormat, nginxErrorFormat, appJsonFormat];
+export const FORMATS: readonly LogFormat[] = [
+  awsWafFormat, cloudfrontFormat, albFormat, apigatewayFormat,
+  kongFormat, traefikFormat, haproxyFormat, caddyFormat,
+  // ingress-nginx is nginx with a fixed tail: before plain nginx, which would read it too.
+  ingressNginxFormat, nginxFormat, nginxErrorFormat,
+  appJsonFormat,
+];
 
-/** The format of that `--format` name (`aws-waf`, `aws-cloudfront`, `aws-alb`, `nginx`, `nginx-error`, `app-json`). */
+/** The format of that `--format` name (`aws-waf`, `aws-cloudfront`, `aws-alb`, `aws-apigateway`, `kong`, `traefik`, `haproxy`, `caddy`, `ingress-nginx`, `nginx`, `nginx-error`, `app-json`). */
 export function getFormat(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.name === name);
 }
