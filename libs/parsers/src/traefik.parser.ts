@@ -24,11 +24,11 @@ export const TRAEFIK_DATASET = 'traefik.access';
  * proxy appended, as CrowdSec reads it), `ClientPort`, `ClientUsername` → source, user.name;
  * `RequestMethod`, `RequestPath` (path and query), `RequestProtocol`, `RequestScheme`,
  * `RequestAddr`/`RequestHost` (→ url.domain, port), `DownstreamStatus`, `DownstreamContentSize`,
- * `RequestContentSize`, `OriginStatus`, `RouterName`, `ServiceName`, `ServiceURL`,
- * `entryPointName`, `TLSVersion`, `TLSCipher`, `TraceId`; `request_<Header>` fields
+ * `RequestContentSize`, `OriginStatus`, `entryPointName`, `TLSVersion`, `TLSCipher`, `TraceId`; `request_<Header>` fields
  * (`request_User-Agent`, `request_Referer`, `request_X-Request-Id`, `request_Traceparent`,
- * `request_X-Amzn-Trace-Id`, `request_Cf-Ray`, `request_X-Amz-Cf-Id` → ids). Other keys (timings,
- * `origin_*`/`downstream_*` headers, `RequestCount` — a counter, not an id) → `extra_fields`.
+ * `request_X-Amzn-Trace-Id`, `request_Cf-Ray`, `request_X-Amz-Cf-Id` → ids). `RouterName`,
+ * `ServiceName`, `ServiceURL` and the other keys (timings, `origin_*`/`downstream_*` headers,
+ * `RequestCount` — a counter, not an id) are kept in `extra_fields` under their Traefik names.
  *
  * CLF: `<client> - <user> [<time>] "<request>" <status> <size> "<referer>" "<agent>"
  * <request count> "<router>" "<service URL>" <duration>ms`; the status is the downstream one.
@@ -143,7 +143,7 @@ function jsonEvent(o: JsonObject, raw: string, lineNo: number, options: ParserOp
 const JSON_KNOWN: ReadonlySet<string> = new Set([
   'StartUTC', 'StartLocal', 'time', 'ClientHost', 'ClientAddr', 'ClientPort', 'ClientUsername', 'RequestMethod', 'RequestPath',
   'RequestProtocol', 'RequestScheme', 'RequestAddr', 'RequestHost', 'DownstreamStatus', 'DownstreamContentSize', 'RequestContentSize',
-  'OriginStatus', 'RouterName', 'entryPointName', 'TLSVersion', 'TLSCipher', 'TraceId', 'level', 'msg',
+  'OriginStatus', 'entryPointName', 'TLSVersion', 'TLSCipher', 'TraceId', 'level', 'msg',
   'request_User-Agent', 'request_Referer', 'request_X-Request-Id', 'request_Traceparent', 'request_X-Amzn-Trace-Id', 'request_Cf-Ray', 'request_X-Amz-Cf-Id',
 ]);
 
@@ -158,7 +158,7 @@ function clfEvent(m: RegExpExecArray, tail: RegExpExecArray, raw: string, lineNo
   const serviceUrl = present(unescapeNginx(tail[3], 'default'));
   const v = traefikVerdict(status, serviceUrl !== undefined, serviceUrl !== undefined ? status : null, router, undefined);
   const ua = present(unescapeNginx(m[9] ?? '', 'default'));
-  const extra = compact<Record<string, string | undefined>>({ RequestCount: present(tail[1]), ServiceURL: serviceUrl, Duration: `${tail[4]}ms` }) as Record<string, string>;
+  const extra = compact<Record<string, string | undefined>>({ RequestCount: present(tail[1]), RouterName: router, ServiceURL: serviceUrl, Duration: `${tail[4]}ms` }) as Record<string, string>;
   return build({
     ts: isoFromMs(t.ms), raw, lineNo, options, req, status, v, ip,
     evidence: [`status=${status ?? '-'}`, `router=${router ?? '-'}`, `service_url=${serviceUrl ?? '-'}`].join(' '),
