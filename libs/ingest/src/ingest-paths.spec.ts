@@ -75,10 +75,12 @@ describe('ingestPaths', () => {
     copyFileSync(path.join(SHARED, 'scenarios/s1/geoip.csv'), path.join(logs, 'geoip.csv'));
     copyFileSync(path.join(SHARED, 'corpus/aws-alb/crowdsec-aws-alb-logs.parser.assert'), path.join(logs, 'alb.parser.assert'));
     copyFileSync(path.join(SHARED, 'corpus/aws-waf/elastic-test-waf.log-expected.json'), path.join(logs, 'waf.log-expected.json'));
-    copyFileSync(path.join(SHARED, 'corpus/caddy/crowdsec-caddy-logs.log'), path.join(logs, 'caddy.log'));
+    // A Lambda proxy event (what an app receives), not a log: no format reads it. (The Caddy access log
+    // used here before is a format now.)
+    copyFileSync(path.join(SHARED, 'corpus/xlayer-aws-app-events/aws-lambda-go-apigw-request.json'), path.join(logs, 'lambda-event.json'));
     const blob = path.join(logs, 'blob.bin');
     writeFileSync(blob, binary(5 << 20));
-    const skipped = ['README.md', 'alb.parser.assert', 'blob.bin', 'caddy.log', 'geoip.csv', 'waf.log-expected.json'].map((f) => path.join(logs, f));
+    const skipped = ['README.md', 'alb.parser.assert', 'blob.bin', 'geoip.csv', 'lambda-event.json', 'waf.log-expected.json'].map((f) => path.join(logs, f));
 
     const { store, rows } = quarantineSpy(await openStore({ dataDir: path.join(dir, 'store') }));
     const progress: IngestProgress[] = [];

@@ -1,5 +1,11 @@
 import { appJsonFormat } from './app-json.parser';
 import { albFormat } from './aws-alb.parser';
+import { apigatewayFormat } from './aws-apigateway.parser';
+import { caddyFormat } from './caddy.parser';
+import { haproxyFormat } from './haproxy.parser';
+import { ingressNginxFormat } from './ingress-nginx.parser';
+import { kongFormat } from './kong.parser';
+import { traefikFormat } from './traefik.parser';
 import { cloudfrontFormat } from './aws-cloudfront.parser';
 import { awsWafFormat } from './aws-waf.parser';
 import { nginxFormat } from './nginx-access.parser';
@@ -19,10 +25,12 @@ import type { LogFormat } from './parser';
  */
 export const FORMATS: readonly LogFormat[] = [
   awsWafFormat, cloudflareFirewallFormat, azureWafFormat, cloudfrontFormat, cloudflareHttpFormat, azureFrontDoorAccessFormat,
-  albFormat, gcpArmorFormat, nginxFormat, nginxErrorFormat, cloudtrailFormat, appJsonFormat,
+  albFormat, gcpArmorFormat, apigatewayFormat, kongFormat, traefikFormat, haproxyFormat, caddyFormat,
+  // ingress-nginx is nginx with a fixed tail: before plain nginx, which would read it too.
+  ingressNginxFormat, nginxFormat, nginxErrorFormat, cloudtrailFormat, appJsonFormat,
 ];
 
-/** The format of that `--format` name (`aws-waf`, `cloudflare-firewall`, `aws-cloudtrail`, `nginx`, `app-json` …). */
+/** The format of that `--format` name (`aws-waf`, `cloudflare-firewall`, `aws-cloudtrail`, `kong`, `ingress-nginx`, `nginx`, `app-json` …). */
 export function getFormat(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.name === name);
 }

@@ -3,6 +3,7 @@ import { compileLogFormat, jsonVars, type CompiledLogFormat } from './nginx-log-
 import { unescapeNginx } from './util/nginx-escape';
 import { NGINX_ACCESS_DATASET, nginxAccessEvent } from './util/nginx-event';
 import { parseTrailingPairs } from './util/nginx-trailing';
+import { UPSTREAMINFO, UPSTREAMINFO_TAIL } from './util/nginx-upstreaminfo';
 
 /**
  * nginx access log (ngx_http_log_module, http://nginx.org/en/docs/http/ngx_http_log_module.html;
@@ -32,15 +33,9 @@ export const nginxFormat: LogFormat = {
 };
 
 /** `combined`/common with optional vhost prefix and missing remote_user; group 10 is the rest. */
-const COMBINED =
+export const COMBINED =
   /^(?:([^ ]+) )??([^ ]+) - (?:([^ ]*) )?\[([^\]]*)\] "((?:[^"\\]|\\.)*)" ([0-9]{3}|-) ([0-9]+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(.*)$/;
 
-const UPSTREAMINFO = compileLogFormat(
-  "log_format upstreaminfo '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" " +
-    "\"$http_user_agent\" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] " +
-    "$upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id';",
-);
-const UPSTREAMINFO_TAIL = /^ \d+ [\d.-]+ \[/;
 const ERROR_LOG_LINE = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[[a-z]+\] /;
 
 class NginxAccessParser implements LineParser {

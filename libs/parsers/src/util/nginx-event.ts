@@ -12,6 +12,20 @@ export const NGINX_ACCESS_DATASET = 'nginx.access';
 /** The observer every nginx event carries (nginx is made by F5). */
 export const NGINX_OBSERVER = { type: 'proxy', vendor: 'F5', product: 'nginx' } as const;
 
+/**
+ * Who logged an nginx-shaped record: plain nginx by default; products built on nginx (the
+ * ingress-nginx controller) give their own dataset, component and observer.
+ */
+export interface NginxFlavor {
+  dataset: string;
+  component: string;
+  observer: { type: string; vendor: string; product: string };
+  /** Variables kept in `extra_fields` even though the builder knows them (`proxy_upstream_name`). */
+  keep?: readonly string[];
+}
+
+const PLAIN_NGINX: NginxFlavor = { dataset: NGINX_ACCESS_DATASET, component: 'nginx', observer: NGINX_OBSERVER };
+
 /** Where a record came from. */
 export interface NginxRecordSource {
   raw: string;
@@ -29,7 +43,7 @@ export interface NginxRecordSource {
  * upstream_status. Decision: with `upstream_status` present in the format, `-` plus a refusal status
  * is `deny` (nginx answered itself), a number is `pass`; without it, `unknown`.
  */
-export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRecordSource): ParseOutcome {
+export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRecordSource, flavor: NginxFlavor = PLAIN_NGINX): ParseOutcome {
   const v = (k: string): string | undefined => present(vars.get(k)?.trim());
   const time = readTime(vars);
   if (time === 'missing') return { kind: 'reject', reason: 'missing_field', detail: 'no $time_local, $time_iso8601 or $msec' };
@@ -59,7 +73,7 @@ export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRe
     if (status !== undefined && REFUSAL_STATUSES.has(status)) {
       decision = 'deny';
       action = 'deny';
-      evidence = `nginx answered ${status} itself (upstream_status -)`;
+      evidence = `${flavor.component} answered ${status} itself (upstream_status -)`;
     } else decision = 'pass';
   } else if (hasUpstream && upstream !== undefined) {
     decision = 'pass';
@@ -79,13 +93,13 @@ export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRe
   const e: DenyEvent = {
     '@timestamp': isoFromMs(time.ms),
     event: {
-      dataset: NGINX_ACCESS_DATASET,
+      dataset: flavor.dataset,
       id: '',
       action,
       outcome: decision === 'deny' ? 'failure' : decision === 'pass' ? 'success' : 'unknown',
       original: original(src.raw),
     },
-    observer: { ...NGINX_OBSERVER, ...(v('hostname') ? { name: v('hostname') } : {}) },
+    observer: { ...flavor.observer, ...(v('hostname') ? { name: v('hostname') } : {}) },
     http: {
       request: compact({ id: requestId ?? xRequestId, method: req.method, referrer: v('http_referer'), bytes: intField(v('request_length')) }),
       response: compact({ status_code: status, bytes: intField(v('body_bytes_sent') ?? v('bytes_sent')) }),
@@ -98,7 +112,7 @@ export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRe
     ...(traceId ? { trace: { id: traceId } } : {}),
     denytrace: {
       layer: 'gateway',
-      component: 'nginx',
+      component: flavor.component,
       hop: HOP.proxy,
       decision,
       ...(hasUpstream && upstream !== undefined ? { upstream_status: upstream } : {}),
@@ -110,7 +124,7 @@ export function nginxAccessEvent(vars: ReadonlyMap<string, string>, src: NginxRe
       ...(time.offsetMinutes !== undefined ? { tz_offset_minutes: time.offsetMinutes } : {}),
     },
   };
-  const extra = extraFields(vars);
+  const extra = extraFields(vars, flavor.keep);
   if (extra) e.denytrace.extra_fields = extra;
   return { kind: 'event', event: deferEventId(e, src.raw) };
 }
@@ -154,10 +168,10 @@ function w3cTraceId(values: Array<string | undefined>): string | undefined {
   return undefined;
 }
 
-function extraFields(vars: ReadonlyMap<string, string>): Record<string, string> | undefined {
+function extraFields(vars: ReadonlyMap<string, string>, keep: readonly string[] = []): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
   for (const [k, val] of vars) {
-    if (KNOWN_NGINX_VARS.has(k) || val === '-' || val === '') continue;
+    if ((KNOWN_NGINX_VARS.has(k) && !keep.includes(k)) || val === '-' || val === '') continue;
     (out ??= {})[k] = val;
   }
   return out;
