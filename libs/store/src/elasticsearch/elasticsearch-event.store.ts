@@ -36,7 +36,7 @@ export interface ElasticsearchStoreOptions extends EsConnectionOptions {
   setup?: boolean;
   /** Bounded retries while the cluster does not answer at open. */
   startup?: StartupRetry;
-  /** A ready client (tests: a client over `@elastic/elasticsearch-mock`); else one is built from the options. */
+  /** A ready client (tests: a client over `@elastic/elasticsearch-mock`), left open by `close()`; else one is built from the options. */
   client?: Client;
 }
 
@@ -74,7 +74,7 @@ export class ElasticsearchEventStore implements EventStore {
   private readonly files: EsFiles;
   private closed = false;
 
-  private constructor(readonly client: Client, options: ElasticsearchStoreOptions) {
+  private constructor(readonly client: Client, options: ElasticsearchStoreOptions, private readonly ownsClient: boolean) {
     this.names = esNames(options.namespace ?? 'default');
     this.retention = options.retention ?? 'refusals';
     const refresh = options.refresh ?? 'wait_for';
@@ -99,7 +99,7 @@ export class ElasticsearchEventStore implements EventStore {
     const client = options.client ?? buildEsClient(options);
     try {
       await waitForCluster(client, options.node, options.startup);
-      const store = new ElasticsearchEventStore(client, options);
+      const store = new ElasticsearchEventStore(client, options, !options.client);
       if (options.setup !== false) await installEsResources(client, store.names, { eventsDays: options.days?.eventsDays ?? 30, verdictsDays: options.days?.verdictsDays ?? 180 });
       return store;
     } catch (err) {
@@ -246,11 +246,11 @@ export class ElasticsearchEventStore implements EventStore {
     return this.counters.totals(sinceMs, untilMs, [...new Set(groupBy)]);
   }
 
-  /** Closes the client; a second call does nothing. Later calls throw `StoreError('closed')`. */
+  /** Closes the client it built (a client given in the options stays the caller's); a second call does nothing. Later calls throw `StoreError('closed')`. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.close();
+    if (this.ownsClient) await this.client.close();
   }
 
   private live(): void {
