@@ -52,7 +52,7 @@ export interface StartupRetry {
 }
 
 /**
- * Waits until the cluster answers `GET /` (`info`), retrying with exponential backoff a bounded
+ * Waits until the cluster answers `GET /` (`info`, 5 s timeout, no retry inside the client), retrying with exponential backoff a bounded
  * number of times. Credentials refused (401/403) fail at once: waiting will not fix them.
  * @throws StoreError('unavailable') with one line naming the URL and the last reason.
  */
@@ -61,7 +61,7 @@ export async function waitForCluster(client: Client, node: string, retry: Startu
   let delay = Math.max(0, retry.firstDelayMs ?? 1000);
   for (let attempt = 1; ; attempt++) {
     try {
-      const info = await client.info();
+      const info = await client.info(undefined, { maxRetries: 0, requestTimeout: 5000 });
       return { version: info.version.number };
     } catch (err) {
       const e = storeErrorOf(err, `Elasticsearch at ${redact(node)}`);
