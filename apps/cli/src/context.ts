@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadConfig, type DenytraceConfig } from '@denytrace/config';
 import type { NetworkInfo } from '@denytrace/correlation';
 import { NetworkTable, NetworkTableError, defaultNetworkOf } from '@denytrace/network';
-import { openStore, type EventStore } from '@denytrace/store';
+import { openConfiguredStore, type EventStore } from '@denytrace/store';
 
 /** What every command works with: validated configuration, the open store and the network table. */
 export interface CliContext {
@@ -31,7 +31,8 @@ export class ServiceError extends Error {
 }
 
 /**
- * Opens the store in `--data-dir` (else `DENYTRACE_DATA_DIR`, else the default) and the network
+ * Opens the configured store (`STORE`: SQLite in `--data-dir`, else `DENYTRACE_DATA_DIR`, else the
+ * default; or Elasticsearch, retried a bounded number of times while it does not answer) and the network
  * table: `--geoip FILE` (kept in the data dir for later commands), else the one kept earlier, else
  * `DENYTRACE_GEOIP`. Commands that only read pass `create: false`: a data dir that does not exist
  * yet is then a UsageError ("nothing ingested yet") instead of an empty store being made.
@@ -42,7 +43,10 @@ export async function openContext(o: { dataDir?: string; geoip?: string; retenti
   if (o.dataDir) env.DENYTRACE_DATA_DIR = o.dataDir;
   if (o.retention) env.DENYTRACE_RETENTION = o.retention;
   const config = loadConfig(env);
-  prepareDataDir(config.dataDir, o.create ?? true);
+  // The data dir holds the SQLite store and the kept network table; with Elasticsearch it is only
+  // needed to keep a table given now.
+  if (config.store === 'sqlite') prepareDataDir(config.dataDir, o.create ?? true);
+  else if (o.geoip) prepareDataDir(config.dataDir, true);
   const kept = join(config.dataDir, NETWORK_TABLE_FILE);
   let table: NetworkTable | undefined;
   const source = o.geoip ?? (existsSync(kept) ? kept : config.geoipPath);
@@ -62,7 +66,7 @@ export async function openContext(o: { dataDir?: string; geoip?: string; retenti
     if (o.geoip) writeFileSync(kept, text);
   }
   const tablePath = table ? (o.geoip ? kept : source) : undefined;
-  const store = await openStore({ dataDir: config.dataDir, retention: config.retention });
+  const store = await openConfiguredStore(config, { onRetry: (line) => process.stderr.write(`denytrace: ${line}\n`) });
   const network = (ip: string): NetworkInfo | undefined => {
     const hit = table?.lookup(ip);
     if (hit) return hit;

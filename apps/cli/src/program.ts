@@ -4,6 +4,7 @@ import { registerIngest } from './commands/ingest.command';
 import { registerQuarantine } from './commands/quarantine.command';
 import { registerReport } from './commands/report.command';
 import { registerServe } from './commands/serve.command';
+import { registerSetup } from './commands/setup.command';
 import { registerSpikes } from './commands/spikes.command';
 import { registerTrace } from './commands/trace.command';
 import { registerTraces } from './commands/traces.command';
@@ -29,6 +30,7 @@ Start here:
   denytrace trace <request id>                    one request, layer by layer
   denytrace quarantine                            the lines ingest could not read, by file and reason
   denytrace serve                                 API + collector + worker in one process (needs Redis)
+  denytrace setup                                 install the Elasticsearch templates and policies (STORE=elasticsearch)
 
 Run 'denytrace <command> --help' for a command's options.`,
     );
@@ -39,6 +41,7 @@ Run 'denytrace <command> --help' for a command's options.`,
   registerSpikes(program);
   registerQuarantine(program);
   registerServe(program);
+  registerSetup(program);
   registerDemo(program);
   return program;
 }

@@ -24,6 +24,13 @@ import { z } from 'zod';
  * | `DENYTRACE_INGEST_MAX_BYTES` | largest push body after decompression; larger is answered 413 | 67108864 |
  * | `DENYTRACE_WATCH` | folders the collector tails, comma-separated | none |
  * | `DENYTRACE_TAIL_INTERVAL_MS` | how often tailed folders are polled | 1000 |
+ * | `STORE` | `sqlite` (embedded, in the data dir) or `elasticsearch` | `sqlite` |
+ * | `ELASTICSEARCH_URL` | the cluster, `https://host:9200`; needed with `STORE=elasticsearch` | none |
+ * | `ELASTICSEARCH_API_KEY` | base64 `id:api_key`; or `ELASTICSEARCH_USERNAME` + `ELASTICSEARCH_PASSWORD` | none |
+ * | `ELASTICSEARCH_CA_CERT` | PEM file of the CA that signed the cluster's certificate | none |
+ * | `ELASTICSEARCH_NAMESPACE` | data stream namespace (`[a-z0-9_]`), one per deployment | `default` |
+ * | `DENYTRACE_EVENTS_RETENTION_DAYS` | days Elasticsearch keeps raw events (ILM) | 30 |
+ * | `DENYTRACE_VERDICTS_RETENTION_DAYS` | days Elasticsearch keeps verdicts and counters; ≥ the events' | 180 |
  */
 const schema = z.object({
   DENYTRACE_DATA_DIR: z.string().min(1).optional(),
@@ -42,6 +49,15 @@ const schema = z.object({
   DENYTRACE_INGEST_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
   DENYTRACE_WATCH: z.string().optional(),
   DENYTRACE_TAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
+  STORE: z.enum(['sqlite', 'elasticsearch']).default('sqlite'),
+  ELASTICSEARCH_URL: z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL').optional(),
+  ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
+  ELASTICSEARCH_USERNAME: z.string().min(1).optional(),
+  ELASTICSEARCH_PASSWORD: z.string().min(1).optional(),
+  ELASTICSEARCH_CA_CERT: z.string().min(1).optional(),
+  ELASTICSEARCH_NAMESPACE: z.string().regex(/^[a-z0-9_]{1,100}$/, 'lower-case letters, digits and _ only (a data stream namespace)').default('default'),
+  DENYTRACE_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
+  DENYTRACE_VERDICTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(180),
   XDG_DATA_HOME: z.string().optional(),
   HOME: z.string().optional(),
 });
@@ -74,6 +90,23 @@ export interface DenytraceConfig {
   /** Folders to tail. */
   watch: string[];
   tailIntervalMs: number;
+  /** Which store every app and the CLI open. */
+  store: 'sqlite' | 'elasticsearch';
+  /** Set when `store` is `elasticsearch`. */
+  elasticsearch?: ElasticsearchConfig;
+}
+
+/** How to reach and lay out the Elasticsearch store (README "Running on Elasticsearch"). */
+export interface ElasticsearchConfig {
+  url: string;
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  caCertPath?: string;
+  namespace: string;
+  /** ILM retention, whole days. */
+  eventsRetentionDays: number;
+  verdictsRetentionDays: number;
 }
 
 /** Thrown when one or more variables are invalid; `problems` lists every one, as `NAME: reason`. */
@@ -97,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DenytraceConfi
   const problems: string[] = [];
   const apiKeys = parseApiKeys(c.DENYTRACE_API_KEYS, problems);
   if (apiKeys.length === 0 && !isLoopback(c.HOST)) problems.push(`HOST: binding ${c.HOST} needs DENYTRACE_API_KEYS (without keys the API is open, so only a loopback address is allowed)`);
+  const elasticsearch = elasticsearchConfig(c, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     dataDir: resolve(c.DENYTRACE_DATA_DIR ?? join(c.XDG_DATA_HOME ?? join(c.HOME ?? homedir(), '.local', 'share'), 'denytrace')),
@@ -115,6 +149,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DenytraceConfi
     ingestMaxBytes: c.DENYTRACE_INGEST_MAX_BYTES,
     watch: (c.DENYTRACE_WATCH ?? '').split(',').map((d) => d.trim()).filter(Boolean).map((d) => resolve(d)),
     tailIntervalMs: c.DENYTRACE_TAIL_INTERVAL_MS,
+    store: c.STORE,
+    elasticsearch,
+  };
+}
+
+/** The Elasticsearch settings when `STORE=elasticsearch`; adds a problem for each inconsistent variable (never echoing secrets). */
+function elasticsearchConfig(c: z.infer<typeof schema>, problems: string[]): ElasticsearchConfig | undefined {
+  if (c.STORE !== 'elasticsearch') return undefined;
+  if (!c.ELASTICSEARCH_URL) problems.push('ELASTICSEARCH_URL: needed with STORE=elasticsearch (e.g. https://localhost:9200)');
+  if (c.ELASTICSEARCH_USERNAME && !c.ELASTICSEARCH_PASSWORD) problems.push('ELASTICSEARCH_PASSWORD: needed with ELASTICSEARCH_USERNAME');
+  if (c.ELASTICSEARCH_PASSWORD && !c.ELASTICSEARCH_USERNAME) problems.push('ELASTICSEARCH_USERNAME: needed with ELASTICSEARCH_PASSWORD');
+  if (c.ELASTICSEARCH_API_KEY && c.ELASTICSEARCH_USERNAME) problems.push('ELASTICSEARCH_API_KEY: give an API key or a username and password, not both');
+  if (c.DENYTRACE_VERDICTS_RETENTION_DAYS < c.DENYTRACE_EVENTS_RETENTION_DAYS) {
+    problems.push(`DENYTRACE_VERDICTS_RETENTION_DAYS: must be at least DENYTRACE_EVENTS_RETENTION_DAYS (${c.DENYTRACE_EVENTS_RETENTION_DAYS}): verdicts outlive the events they were decided from`);
+  }
+  if (!c.ELASTICSEARCH_URL) return undefined;
+  return {
+    url: c.ELASTICSEARCH_URL,
+    apiKey: c.ELASTICSEARCH_API_KEY,
+    username: c.ELASTICSEARCH_USERNAME,
+    password: c.ELASTICSEARCH_PASSWORD,
+    caCertPath: c.ELASTICSEARCH_CA_CERT ? resolve(c.ELASTICSEARCH_CA_CERT) : undefined,
+    namespace: c.ELASTICSEARCH_NAMESPACE,
+    eventsRetentionDays: c.DENYTRACE_EVENTS_RETENTION_DAYS,
+    verdictsRetentionDays: c.DENYTRACE_VERDICTS_RETENTION_DAYS,
   };
 }
 

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DENYTRACE_CONFIG, type DenytraceConfig } from '@denytrace/config';
 import { NetworkTable, defaultNetworkOf, type NetworkInfo } from '@denytrace/network';
 import type { EventStore } from './event-store';
-import { openStore } from './open-store';
+import { openConfiguredStore } from './open-store';
 
 /** Injection token of the open {@link EventStore}. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -34,13 +34,15 @@ function loadTable(config: DenytraceConfig): NetworkTable | undefined {
 }
 
 /**
- * Opens the store chosen by configuration (SQLite in the data dir today) once per process and
- * provides it, with the network lookup, to every module.
+ * Opens the store chosen by configuration (`STORE`: SQLite in the data dir, or Elasticsearch, whose
+ * templates and policies are installed at start; while the cluster does not answer, one warning line
+ * per retry, then a `StoreError('unavailable')` in one line) once per process and provides it, with
+ * the network lookup, to every module.
  */
 @Global()
 @Module({
   providers: [
-    { provide: EVENT_STORE, inject: [DENYTRACE_CONFIG], useFactory: (c: DenytraceConfig) => openStore({ dataDir: c.dataDir, retention: c.retention }) },
+    { provide: EVENT_STORE, inject: [DENYTRACE_CONFIG], useFactory: (c: DenytraceConfig) => openConfiguredStore(c, { onRetry: (line) => new Logger('store').warn(line) }) },
     { provide: NETWORK_TABLE, inject: [DENYTRACE_CONFIG], useFactory: (c: DenytraceConfig) => loadTable(c) },
     {
       provide: NETWORK_LOOKUP,

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { hasRefusalMark } from '@denytrace/schema';
 import { openStore } from '../open-store';
 import { StoreError } from '../store-error';
-import { at, describeEventStore, suiteEvent, suiteVerdict, T0 } from '../store.suite';
+import { at, suiteEvent, suiteVerdict, T0 } from '../store.suite';
 import { SqliteEventStore } from './sqlite-event.store';
 
 const tempDirs: string[] = [];
@@ -18,7 +18,7 @@ afterAll(() => {
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-describeEventStore('sqlite', async () => openStore({ dataDir: path.join(tempDir(), 'data') }));
+// The shared contract runs for every backend in ../event-store.spec.ts.
 
 describe('SqliteEventStore (SQLite only)', () => {
   it('creates the data dir and one events.db in WAL mode with a schema version', async () => {

@@ -1,0 +1,106 @@
+/**
+ * Mappings of the Elasticsearch store, ECS-compatible for events
+ * (https://www.elastic.co/guide/en/ecs/current/ecs-field-reference.html): ids and codes are
+ * `keyword`, `@timestamp` a millisecond `date`, `source.ip` an `ip`, `source.geo.location` a
+ * `geo_point`, `event.original` kept in `_source` but neither indexed nor in doc values (ECS
+ * defines it so), `denytrace.*` mapped field by field. Every mapping has `dynamic: false`: a field
+ * not listed here is kept in `_source` (so documents read back whole) but never indexed, so a log
+ * with odd keys cannot explode the mapping. `ip` fields use `ignore_malformed`: a bad address drops
+ * the field from the index, not the event.
+ */
+import type { estypes } from '@elastic/elasticsearch';
+
+type Props = Record<string, estypes.MappingProperty>;
+
+const kw: estypes.MappingProperty = { type: 'keyword', ignore_above: 1024 };
+const long: estypes.MappingProperty = { type: 'long' };
+const ip: estypes.MappingProperty = { type: 'ip', ignore_malformed: true };
+const date: estypes.MappingProperty = { type: 'date' };
+/** Kept for evidence only: in `_source`, not searchable, no doc values. */
+const stored: estypes.MappingProperty = { type: 'keyword', index: false, doc_values: false };
+const obj = (properties: Props): estypes.MappingProperty => ({ properties });
+
+/** Mapping of one event (`DenyEvent`, libs/schema/src/event.ts). */
+export const EVENT_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: {
+    '@timestamp': date,
+    event: obj({ dataset: kw, id: kw, action: kw, outcome: kw, original: stored }),
+    observer: obj({ type: kw, vendor: kw, product: kw, name: kw }),
+    http: obj({
+      request: obj({ id: kw, method: kw, referrer: kw, bytes: long }),
+      response: obj({ status_code: long, bytes: long }),
+      version: kw,
+    }),
+    url: obj({ domain: kw, path: kw, query: kw, original: { type: 'wildcard' }, scheme: kw, port: long }),
+    source: obj({
+      ip, port: long,
+      geo: obj({ country_iso_code: kw, region_iso_code: kw, location: { type: 'geo_point' } }),
+      as: obj({ number: long, organization: obj({ name: kw }) }),
+    }),
+    destination: obj({ ip, port: long }),
+    user_agent: obj({ original: { type: 'keyword', ignore_above: 1024, fields: { text: { type: 'match_only_text' } } } }),
+    user: obj({ id: kw, name: kw, roles: kw }),
+    organization: obj({ id: kw }),
+    rule: obj({ id: kw, name: kw, ruleset: kw, category: kw, description: kw }),
+    service: obj({ name: kw, version: kw, environment: kw }),
+    trace: obj({ id: kw }),
+    tls: obj({ version: kw, cipher: kw }),
+    denytrace: obj({
+      layer: kw, component: kw, hop: { type: 'short' }, decision: kw, upstream_status: long,
+      correlation_ids: kw, rule_type: kw, labels: kw, permission: kw,
+      non_decisive: obj({ id: kw, ruleset: kw, action: kw, effective: { type: 'boolean' } }),
+      extra_fields: { type: 'flattened' },
+      refused_by: obj({ layer: kw, component: kw }),
+      evidence: stored, match_key: kw, source_file: kw, line: long, tz_offset_minutes: { type: 'short' },
+    }),
+  },
+};
+
+/**
+ * Mapping of one verdict (`Verdict`, libs/schema/src/verdict.ts) plus `@timestamp` (= first_seen,
+ * for Kibana) and `denytrace.decision_seq` (which decision wrote it, see es-windows.ts); both are
+ * removed when a verdict is read back. `events` and `explanation` are evidence: not indexed.
+ */
+export const VERDICT_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: {
+    '@timestamp': date,
+    trace_id: kw, correlation_ids: kw, status: { type: 'short' }, emitting_layer: kw,
+    emitter: obj({ event: obj({ dataset: kw }), component: kw, observer: obj({ type: kw, vendor: kw, product: kw, name: kw }) }),
+    decisive_rule: obj({ id: kw, name: kw, ruleset: kw, type: kw }),
+    confidence: { type: 'half_float' }, confidence_label: kw, missing_layers: kw, join: kw,
+    explanation: stored, flags: kw,
+    request: obj({ method: kw, domain: kw, path: kw, query: kw }),
+    client: obj({ ip, country: kw, region: kw, network: kw, organization: kw }),
+    user: obj({ id: kw, roles: kw, tenant: kw }),
+    service: obj({ name: kw, version: kw }),
+    first_seen: date, last_seen: date, provisional: { type: 'boolean' },
+    events: { type: 'object', enabled: false },
+    denytrace: obj({ decision_seq: long, window: date }),
+  },
+};
+
+/** Per-minute counter rows (`CounterRow`); `minute` is the UTC minute, epoch ms. */
+export const COUNTER_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { minute: date, dataset: kw, layer: kw, status: { type: 'short' }, method_class: kw, country: kw, count: long },
+};
+
+/** Re-decision windows: `window` epoch ms, versions, and `stale` (decided_version < version) for the sweep. */
+export const WINDOW_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { window: date, version: long, decided_version: long, claimed_version: long, stale: { type: 'boolean' } },
+};
+
+/** Quarantined records; `raw` and `detail` are evidence only. `seq` orders rows of one call. */
+export const QUARANTINE_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { source_file: kw, line: long, reason: kw, detail: stored, raw: stored, rejected_at: date, seq: long, key: kw },
+};
+
+/** File state by fingerprint (the document id). */
+export const FILE_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { fingerprint: kw, path: kw, lines: long, bytes: long, format: kw, updated_at: date },
+};
