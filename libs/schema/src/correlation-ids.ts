@@ -12,13 +12,14 @@
  * | `apigw:` | API Gateway request id                                                                   |
  * | `azref:` | Azure Front Door `X-Azure-Ref` / trackingReference                                        |
  * | `audit:` | Kubernetes audit id                                                                      |
+ * | `waftx:` | a WAF engine's transaction id: ModSecurity/Apache `unique_id`, Coraza transaction id, open-appsec `eventReferenceId` |
  *
  * X-Ray and W3C: OpenTelemetry's X-Ray propagator maps Root `1-<8>-<24>` to trace id `<8><24>`
  * (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader),
  * so a 32-hex trace id also yields the `xray:` id it stands for.
  */
-export type CorrelationKind = 'xrid' | 'cfray' | 'amzcf' | 'xray' | 'trace' | 'apigw' | 'azref' | 'audit';
-export const CORRELATION_KINDS: readonly CorrelationKind[] = ['xrid', 'cfray', 'amzcf', 'xray', 'trace', 'apigw', 'azref', 'audit'];
+export type CorrelationKind = 'xrid' | 'cfray' | 'amzcf' | 'xray' | 'trace' | 'apigw' | 'azref' | 'audit' | 'waftx';
+export const CORRELATION_KINDS: readonly CorrelationKind[] = ['xrid', 'cfray', 'amzcf', 'xray', 'trace', 'apigw', 'azref', 'audit', 'waftx'];
 
 /** `kind:value`, or undefined when the value is absent (`-`, empty, `null`). */
 export function cid(kind: CorrelationKind, value: string | null | undefined): string | undefined {
