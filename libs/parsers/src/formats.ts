@@ -4,6 +4,12 @@ import { cloudfrontFormat } from './aws-cloudfront.parser';
 import { awsWafFormat } from './aws-waf.parser';
 import { nginxFormat } from './nginx-access.parser';
 import { nginxErrorFormat } from './nginx-error.parser';
+import { corazaFormat } from './coraza.parser';
+import { envoyFormat } from './envoy.parser';
+import { k8sAuditFormat } from './k8s-audit.parser';
+import { modsecurityFormat } from './modsecurity.parser';
+import { opaDecisionFormat } from './opa-decision.parser';
+import { openAppsecFormat } from './openappsec.parser';
 import type { LogFormat } from './parser';
 
 /**
@@ -11,9 +17,13 @@ import type { LogFormat } from './parser';
  * vendor formats come before the looser ones (app JSON last: any JSON with the shape of an app
  * authorization/audit record that no other product is recognised in, see `isAppAuditRecord`).
  */
-export const FORMATS: readonly LogFormat[] = [awsWafFormat, cloudfrontFormat, albFormat, nginxFormat, nginxErrorFormat, appJsonFormat];
+export const FORMATS: readonly LogFormat[] = [
+  awsWafFormat, cloudfrontFormat, albFormat,
+  modsecurityFormat, corazaFormat, openAppsecFormat, envoyFormat, opaDecisionFormat, k8sAuditFormat,
+  nginxFormat, nginxErrorFormat, appJsonFormat,
+];
 
-/** The format of that `--format` name (`aws-waf`, `aws-cloudfront`, `aws-alb`, `nginx`, `nginx-error`, `app-json`). */
+/** The format of that `--format` name (`aws-waf`, `aws-cloudfront`, `aws-alb`, `envoy`, `k8s-audit`, `modsecurity` …, `nginx`, `nginx-error`, `app-json`). */
 export function getFormat(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.name === name);
 }
