@@ -1,7 +1,7 @@
 /**
  * Reassembles JSON objects written over several lines (a pretty-printed record, or a JSON array of
  * records as documentation pages and `jq .` print them) from a line-by-line read. One object a line
- * (NDJSON) passes straight through. A scanner of string, escape and brace state: each character is
+ * (NDJSON) passes straight through; a multi-line object must open with a line holding only `{`. A scanner of string, escape and brace state: each character is
  * looked at once. Pure; no I/O.
  */
 export type JsonLineStep =
@@ -34,6 +34,9 @@ export class JsonLineAssembler {
       while (t.startsWith('[')) t = t.slice(1).trimStart();
       if (t === '' || /^[\],\s]*$/.test(t)) return { kind: 'skip' };
       if (t.charCodeAt(0) !== 0x7b) return { kind: 'other', text: line };
+      // Only a bare `{` opens a multi-line object (the first line of pretty-printed JSON): a cut-off
+      // one-line record (`{"a":`) stays one record, rejected on its own, and never swallows the lines after it.
+      if (t !== '{') return { kind: 'record', text: t.replace(/,\s*$/, '') };
       this.depth = 0;
       this.inString = false;
       this.escape = false;
