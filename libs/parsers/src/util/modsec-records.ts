@@ -36,16 +36,17 @@ export function matchEvidence(m: ModsecMessage): string {
 }
 
 /**
- * Decision, action and status of a line-level message. `denied`/`dropped` → deny; `warning` →
+ * Decision, action and status of a line-level message. `denied`/`dropped` → deny (answered without
+ * forwarding: upstream_status null); `warning` →
  * unknown (the line alone cannot say whether the transaction was later blocked); `allowed` → pass.
  */
-export function decisionOf(m: ModsecMessage): Pick<WafRecord, 'decision' | 'action' | 'status'> {
+export function decisionOf(m: ModsecMessage): Pick<WafRecord, 'decision' | 'action' | 'status' | 'upstreamStatus'> {
   switch (m.verdict) {
     case 'denied':
     case 'dropped':
-      return { decision: 'deny', action: m.verdict === 'denied' ? 'deny' : 'drop', status: m.code };
+      return { decision: 'deny', action: m.verdict === 'denied' ? 'deny' : 'drop', status: m.code, upstreamStatus: null };
     case 'redirected':
-      return { decision: 'deny', action: 'redirect', status: m.code };
+      return { decision: 'deny', action: 'redirect', status: m.code, upstreamStatus: null };
     case 'allowed':
       return { decision: 'pass', action: 'allow' };
     case 'warning':

@@ -78,7 +78,7 @@ export function wafEvent(r: WafRecord, raw: string, lineNo: number, options: Par
       upstream_status: r.upstreamStatus,
       correlation_ids: uniqueIds([cid('waftx', r.txId), cid('xrid', xrid), ...traceIds, cid('cfray', cfRayId(h.get('cf-ray'))), cid('amzcf', h.get('x-amz-cf-id'))]),
       rule_type: r.ruleType,
-      labels: r.labels?.length ? r.labels : undefined,
+      labels: r.labels?.length ? [...new Set(r.labels)] : undefined,
       non_decisive: r.nonDecisive?.length ? r.nonDecisive : undefined,
       evidence: r.evidence,
       extra_fields: r.extra && Object.keys(r.extra).length ? r.extra : undefined,
