@@ -14,7 +14,7 @@ const detected = (lines: readonly string[]): string | undefined => detectFormat(
 describe('format registry and detection', () => {
   it('lists every format once, by name', () => {
     const names = FORMATS.map((f) => f.name);
-    expect(names).toEqual(['aws-waf', 'aws-cloudfront', 'aws-alb', 'nginx', 'nginx-error', 'app-json']);
+    expect(names).toEqual(['aws-waf', 'aws-cloudfront', 'aws-alb', 'modsecurity', 'coraza', 'open-appsec', 'envoy', 'opa-decision', 'k8s-audit', 'nginx', 'nginx-error', 'app-json']);
     for (const n of names) expect(getFormat(n)?.name).toBe(n);
     expect(getFormat('nope')).toBeUndefined();
     expect(getFormat('nginx')?.dataset).toBe('nginx.access');
@@ -77,9 +77,20 @@ const OURS: Readonly<Record<string, string>> = {
   'aws-waf/elastic-test-waf.log': 'aws-waf',
   'nginx/crowdsec-nginx_http-logs.log': 'nginx',
   'nginx-ingress/elastic-test-ingest-raw.log': 'nginx',
+  'coraza-waf/crowdsec-caddy-coraza.log': 'coraza',
+  'envoy/crowdsec-envoy.log': 'envoy',
+  'k8s-audit/crowdsec-k8s-audit-pod-exec.log': 'k8s-audit',
+  'k8s-audit/elastic-test-audit.log': 'k8s-audit',
+  'modsecurity/crowdsec-modsecurity-logs.log': 'modsecurity',
+  'modsecurity/elastic-test-audit-json.log': 'modsecurity',
+  'opa-decision/kanywst-opa-envoy-decision-log.ndjson': 'opa-decision',
+  'opa-decision/opa-docs-decision-log-example.json': 'opa-decision',
+  'openappsec-waf/crowdsec-openappsec.log': 'open-appsec',
+  'xlayer-envoy-opa/envoy-debug-and-access.log': 'envoy',
+  'xlayer-envoy-opa/opa-envoy-plugin.ndjson': 'opa-decision',
 };
 /** Our formats today: a corpus file of another product must not come out as one of these. */
-const OUR_FORMATS = ['aws-waf', 'aws-cloudfront', 'aws-alb', 'nginx', 'nginx-error', 'app-json'];
+const OUR_FORMATS = ['aws-waf', 'aws-cloudfront', 'aws-alb', 'modsecurity', 'coraza', 'open-appsec', 'envoy', 'opa-decision', 'k8s-audit', 'nginx', 'nginx-error', 'app-json'];
 /** Traefik's CLF access log is Common Log Format plus fields: reading it as nginx combined is acceptable. */
 const ACCEPTED: Readonly<Record<string, string>> = { 'traefik/crowdsec-traefik_clf.log': 'nginx' };
 
@@ -133,10 +144,14 @@ describe('detection over the corpus files of other products', () => {
     expect(OUR_FORMATS).not.toContain(detected(sample));
   });
 
-  it('Caddy access logs and OPA decision logs come out as no known format (they were app JSON)', () => {
+  it('Caddy access logs come out as no known format, OPA decision logs as opa-decision (both were app JSON)', () => {
     expect(detected(head('corpus/caddy/crowdsec-caddy-logs.log'))).toBeUndefined();
-    expect(detected(head('corpus/opa-decision/kanywst-opa-envoy-decision-log.ndjson'))).toBeUndefined();
-    expect(detected(compactRecords('opa-decision/opa-docs-decision-log-example.json')!)).toBeUndefined();
+    expect(detected(head('corpus/opa-decision/kanywst-opa-envoy-decision-log.ndjson'))).toBe('opa-decision');
+    expect(detected(compactRecords('opa-decision/opa-docs-decision-log-example.json')!)).toBe('opa-decision');
+  });
+
+  it.each(Object.entries(OURS))('%s is detected as %s', (rel, name) => {
+    expect(detected(head(`corpus/${rel}`))).toBe(name);
   });
 });
 
