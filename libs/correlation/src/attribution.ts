@@ -32,6 +32,12 @@ const LAYER_ORDER: Layer[] = ['waf', 'cdn', 'gateway', 'app'];
  * ingested but logged nothing, that layer refused itself; otherwise the refusal came from a layer
  * that was not ingested, which the verdict names in `missing_layers`.
  *
+ * Attached components (`refused_by`): when the refusing component belongs to another layer (an
+ * ALB's web ACL) that layer and component are the emitter. When it belongs to the same layer (Envoy's
+ * ext_authz asking OPA), the layer that answered stays the emitter and the authorizer's own deny
+ * record in the trace (see `AUTHORIZERS`) gives the decisive rule; without that record the authorizer
+ * is named in `missing_layers`.
+ *
  * Confidence, 0..1: 0.95 for an explicit refusal joined by ids; ×0.9 when a join was by match;
  * 0.75 when inferred with every deeper layer ingested; 0.45 when inferred with a deeper layer missing;
  * 0.3 when the refusal came from beyond every logged layer; −0.2 when an outer layer's status
@@ -49,14 +55,20 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
   let emittingLayer: Layer | null = null;
   let emitterComponent: string | undefined;
   let rule: Verdict['decisive_rule'] = null;
+  let authorizer: DenyEvent | undefined;
 
   const denies = ms.filter((m) => m.e.denytrace.decision === 'deny');
   if (denies.length > 0) {
     const hop = denies[0].e.denytrace.hop;
     const atHop = denies.filter((m) => m.e.denytrace.hop === hop);
-    emitterMember = atHop.find((m) => m.e.rule?.id) ?? atHop[0];
+    // A layer that answered for an authorizer attached to it (Envoy's ext_authz asking OPA) stays the
+    // emitter; the authorizer's own record, when ingested, names the decisive rule.
+    const answering = atHop.find((m) => m.e.denytrace.refused_by?.layer === m.e.denytrace.layer);
+    emitterMember = answering ?? atHop.find((m) => m.e.rule?.id) ?? atHop[0];
     const ev = emitterMember.e;
-    const ruleEvent = atHop.find((m) => m.e.rule?.id)?.e;
+    const by0 = ev.denytrace.refused_by;
+    authorizer = by0 ? denies.find((m) => m.e !== ev && isAttached(by0, m.e))?.e : undefined;
+    const ruleEvent = authorizer?.rule?.id ? authorizer : atHop.find((m) => m.e.rule?.id)?.e;
     rule = ruleEvent?.rule?.id
       ? { id: ruleEvent.rule.id, name: ruleEvent.rule.name ?? null, ruleset: ruleEvent.rule.ruleset ?? null, type: ruleEvent.denytrace.rule_type ?? null }
       : null;
@@ -64,13 +76,19 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
     emitterComponent = ev.denytrace.component;
     confidence = 0.95;
     const by = ev.denytrace.refused_by;
-    if (by) {
+    if (by && by.layer === ev.denytrace.layer) {
+      // Same layer: the answering component is the emitter; without the authorizer's log the rule is unknown.
+      if (!authorizer) {
+        missing.push(`${by.component} (authorizer of ${ev.denytrace.component})`);
+        confidence = 0.8;
+      }
+    } else if (by) {
       emittingLayer = by.layer;
       emitterComponent = by.component;
       if (!ms.some((m) => m.e.denytrace.component === by.component)) missing.push(by.component);
       confidence = 0.8;
     }
-    if (denies.some((m) => m.e.denytrace.hop > hop && m.e.denytrace.component !== ev.denytrace.component)) flags.push('deny_behind_emitter');
+    if (denies.some((m) => m.e.denytrace.hop > hop && m.e !== authorizer && m.e.denytrace.component !== ev.denytrace.component)) flags.push('deny_behind_emitter');
     for (const m of ms) {
       if (m.e.denytrace.hop >= hop) break;
       const s = m.e.http?.response?.status_code;
@@ -182,6 +200,18 @@ export function decide(members: TraceMember[], ctx: DecideContext): Verdict | un
   };
   verdict.explanation = explain(verdict);
   return verdict;
+}
+
+/**
+ * Components that answer for a `refused_by` name a layer's log uses: Envoy's ext_authz filter logs
+ * `ext_authz_denied`/`UAEX` without naming the authorization server; OPA (opa-envoy-plugin) is one.
+ */
+const AUTHORIZERS: Readonly<Record<string, readonly string[]>> = { 'ext-authz': ['opa'] };
+
+/** True when `e` is the record of the component `by` names (itself, or an authorizer answering for it). */
+function isAttached(by: { layer: Layer; component: string }, e: DenyEvent): boolean {
+  if (e.denytrace.layer !== by.layer) return false;
+  return e.denytrace.component === by.component || (AUTHORIZERS[by.component]?.includes(e.denytrace.component) ?? false);
 }
 
 /** The web ACL attached to a CDN, by CDN component (its log is a separate source). */

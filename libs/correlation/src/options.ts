@@ -16,7 +16,11 @@ export interface CorrelationOptions {
   skewFlagMs: number;
   /** A verdict is provisional until its last event is older than this (slow sources had their chance). Default 15 min. */
   settleMs: number;
-  /** Datasets that log several records of one request under one id (audit stages); default `kubernetes.audit`. */
+  /**
+   * Datasets that log several records of one request under one id: Kubernetes audit stages
+   * (RequestReceived, ResponseComplete … share the auditID), and WAF engines that log one line per
+   * matched rule of a transaction (ModSecurity and Coraza `unique_id`).
+   */
   multiRecordDatasets: ReadonlySet<string>;
 }
 
@@ -26,7 +30,7 @@ export const DEFAULT_CORRELATION_OPTIONS: CorrelationOptions = {
   matchWindowMs: 10_000,
   skewFlagMs: 60_000,
   settleMs: 15 * 60_000,
-  multiRecordDatasets: new Set(['kubernetes.audit']),
+  multiRecordDatasets: new Set(['kubernetes.audit', 'kubernetes.audit_logs', 'modsecurity.auditlog', 'coraza.waf']),
 };
 
 /** Where a client address sits, from the user's network table (see `@denytrace/network`). */

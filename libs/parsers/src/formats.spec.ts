@@ -16,8 +16,9 @@ describe('format registry and detection', () => {
     const names = FORMATS.map((f) => f.name);
     expect(names).toEqual([
       'aws-waf', 'cloudflare-firewall', 'azure-waf', 'aws-cloudfront', 'cloudflare-http', 'azure-frontdoor-access',
-      'aws-alb', 'gcp-lb-armor', 'aws-apigateway', 'kong', 'traefik', 'haproxy', 'caddy', 'ingress-nginx',
-      'nginx', 'nginx-error', 'aws-cloudtrail', 'app-json',
+      'aws-alb', 'gcp-lb-armor', 'aws-apigateway', 'kong', 'traefik', 'haproxy', 'caddy',
+      'modsecurity', 'coraza', 'open-appsec', 'envoy', 'opa-decision', 'k8s-audit',
+      'ingress-nginx', 'nginx', 'nginx-error', 'aws-cloudtrail', 'app-json',
     ]);
     for (const n of names) expect(getFormat(n)?.name).toBe(n);
     expect(getFormat('nope')).toBeUndefined();
@@ -105,6 +106,17 @@ const OURS: Readonly<Record<string, string>> = {
   'traefik/crowdsec-traefik_clf.log': 'traefik',
   'haproxy/crowdsec-haproxy-logs.log': 'haproxy',
   'caddy/crowdsec-caddy-logs.log': 'caddy',
+  'coraza-waf/crowdsec-caddy-coraza.log': 'coraza',
+  'envoy/crowdsec-envoy.log': 'envoy',
+  'k8s-audit/crowdsec-k8s-audit-pod-exec.log': 'k8s-audit',
+  'k8s-audit/elastic-test-audit.log': 'k8s-audit',
+  'modsecurity/crowdsec-modsecurity-logs.log': 'modsecurity',
+  'modsecurity/elastic-test-audit-json.log': 'modsecurity',
+  'opa-decision/kanywst-opa-envoy-decision-log.ndjson': 'opa-decision',
+  'opa-decision/opa-docs-decision-log-example.json': 'opa-decision',
+  'openappsec-waf/crowdsec-openappsec.log': 'open-appsec',
+  'xlayer-envoy-opa/envoy-debug-and-access.log': 'envoy',
+  'xlayer-envoy-opa/opa-envoy-plugin.ndjson': 'opa-decision',
 };
 /** Corpus files of our formats kept aside for evaluation: checked when present. */
 const OURS_WHEN_PRESENT: Readonly<Record<string, string>> = {
@@ -168,9 +180,13 @@ describe('detection over the corpus files of other products', () => {
     expect(OUR_FORMATS).not.toContain(detected(sample));
   });
 
-  it('OPA decision logs come out as no known format (they were app JSON)', () => {
-    expect(detected(head('corpus/opa-decision/kanywst-opa-envoy-decision-log.ndjson'))).toBeUndefined();
-    expect(detected(compactRecords('opa-decision/opa-docs-decision-log-example.json')!)).toBeUndefined();
+  it('OPA decision logs come out as opa-decision (they were app JSON)', () => {
+    expect(detected(head('corpus/opa-decision/kanywst-opa-envoy-decision-log.ndjson'))).toBe('opa-decision');
+    expect(detected(compactRecords('opa-decision/opa-docs-decision-log-example.json')!)).toBe('opa-decision');
+  });
+
+  it.each(Object.entries(OURS))('%s is detected as %s', (rel, name) => {
+    expect(detected(head(`corpus/${rel}`))).toBe(name);
   });
 });
 

@@ -16,6 +16,12 @@ import { cloudtrailFormat } from './aws-cloudtrail.parser';
 import { gcpArmorFormat } from './gcp-armor.parser';
 import { azureWafFormat } from './azure-waf.parser';
 import { azureFrontDoorAccessFormat } from './azure-frontdoor-access.parser';
+import { corazaFormat } from './coraza.parser';
+import { envoyFormat } from './envoy.parser';
+import { k8sAuditFormat } from './k8s-audit.parser';
+import { modsecurityFormat } from './modsecurity.parser';
+import { opaDecisionFormat } from './opa-decision.parser';
+import { openAppsecFormat } from './openappsec.parser';
 import type { LogFormat } from './parser';
 
 /**
@@ -26,11 +32,12 @@ import type { LogFormat } from './parser';
 export const FORMATS: readonly LogFormat[] = [
   awsWafFormat, cloudflareFirewallFormat, azureWafFormat, cloudfrontFormat, cloudflareHttpFormat, azureFrontDoorAccessFormat,
   albFormat, gcpArmorFormat, apigatewayFormat, kongFormat, traefikFormat, haproxyFormat, caddyFormat,
+  modsecurityFormat, corazaFormat, openAppsecFormat, envoyFormat, opaDecisionFormat, k8sAuditFormat,
   // ingress-nginx is nginx with a fixed tail: before plain nginx, which would read it too.
   ingressNginxFormat, nginxFormat, nginxErrorFormat, cloudtrailFormat, appJsonFormat,
 ];
 
-/** The format of that `--format` name (`aws-waf`, `cloudflare-firewall`, `aws-cloudtrail`, `kong`, `ingress-nginx`, `nginx`, `app-json` …). */
+/** The format of that `--format` name (`aws-waf`, `cloudflare-firewall`, `aws-cloudtrail`, `kong`, `envoy`, `k8s-audit`, `modsecurity`, `nginx`, `app-json` …). */
 export function getFormat(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.name === name);
 }

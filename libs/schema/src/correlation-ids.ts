@@ -14,13 +14,14 @@
  * | `audit:` | Kubernetes audit id                                                                      |
  * | `awsreq:`| AWS API request id: CloudTrail `requestID`, the `x-amzn-RequestId` the caller got          |
  * | `agwtx:` | Azure Application Gateway `transactionId` (its access and firewall logs share it)          |
+ * | `waftx:` | a WAF engine's transaction id: ModSecurity/Apache `unique_id`, Coraza transaction id, open-appsec `eventReferenceId` |
  *
  * X-Ray and W3C: OpenTelemetry's X-Ray propagator maps Root `1-<8>-<24>` to trace id `<8><24>`
  * (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader),
  * so a 32-hex trace id also yields the `xray:` id it stands for.
  */
-export type CorrelationKind = 'xrid' | 'cfray' | 'amzcf' | 'xray' | 'trace' | 'apigw' | 'azref' | 'audit' | 'awsreq' | 'agwtx';
-export const CORRELATION_KINDS: readonly CorrelationKind[] = ['xrid', 'cfray', 'amzcf', 'xray', 'trace', 'apigw', 'azref', 'audit', 'awsreq', 'agwtx'];
+export type CorrelationKind = 'xrid' | 'cfray' | 'amzcf' | 'xray' | 'trace' | 'apigw' | 'azref' | 'audit' | 'awsreq' | 'agwtx' | 'waftx';
+export const CORRELATION_KINDS: readonly CorrelationKind[] = ['xrid', 'cfray', 'amzcf', 'xray', 'trace', 'apigw', 'azref', 'audit', 'awsreq', 'agwtx', 'waftx'];
 
 /** `kind:value`, or undefined when the value is absent (`-`, empty, `null`). */
 export function cid(kind: CorrelationKind, value: string | null | undefined): string | undefined {
