@@ -1,5 +1,6 @@
 export * from './correlate.job';
 export * from './correlate.producer';
+export * from './detect.job';
 export * from './queue.module';
 export * from './redis-check';
 export * from './startup';
