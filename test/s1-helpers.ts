@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestPaths, type PathResult } from '@denytrace/ingest';
-import { NetworkTable } from '@denytrace/network';
+import { NetworkTable, defaultNetworkOf } from '@denytrace/network';
 import type { Verdict } from '@denytrace/schema';
 import { openStore, type EventStore } from '@denytrace/store';
 import { redecideAll } from '@denytrace/traces';
@@ -25,6 +25,11 @@ export function s1Truth(): TruthRow[] {
   return readFileSync(join(S1, 'truth', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TruthRow);
 }
 
+function fallbackNetwork(ip: string): { network: string } | undefined {
+  const net = defaultNetworkOf(ip);
+  return net ? { network: net } : undefined;
+}
+
 /** Every verdict in a store, page by page. */
 export async function allStoredVerdicts(store: EventStore): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
@@ -43,7 +48,8 @@ export async function ingestAndDecide(files: string[], o: { geoip?: boolean } = 
   const store = await openStore({ dataDir: dir, retention: 'refusals' });
   const network = o.geoip === false ? undefined : NetworkTable.fromCsv(readFileSync(join(S1, 'geoip.csv'), 'utf8'));
   const results = await ingestPaths(files, { store, network });
-  await redecideAll(store, { network: network ? (ip) => network.lookup(ip) : undefined });
+  // As the CLI and the service look addresses up: the table, else the /24 or /48 holding them.
+  await redecideAll(store, { network: (ip) => network?.lookup(ip) ?? fallbackNetwork(ip) });
   const byCfId = new Map<string, Verdict>();
   const verdicts = await allStoredVerdicts(store);
   for (const v of verdicts) for (const id of v.correlation_ids) if (id.startsWith('amzcf:')) byCfId.set(id.slice(6), v);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Queue } from 'bullmq';
 import { loadConfig, type DenytraceConfig } from '@denytrace/config';
-import { CORRELATE_QUEUE, redisConnection } from '@denytrace/queue';
+import { ALERT_QUEUE, CORRELATE_QUEUE, DETECT_QUEUE, redisConnection } from '@denytrace/queue';
 
 /** A config for one test: temporary data dir, its own queue prefix, port 0, no API keys unless given. */
 export function testConfig(over: Partial<DenytraceConfig> = {}): DenytraceConfig {
@@ -70,12 +70,17 @@ export async function drain(config: DenytraceConfig, timeoutMs = 120_000): Promi
   }
 }
 
-/** Removes every key of a test's queue prefix. */
+/** Removes every key of a test's queue prefix (its queues and detection state). */
 export async function obliterate(config: DenytraceConfig): Promise<void> {
-  const q = new Queue(CORRELATE_QUEUE, { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix });
-  try {
-    await q.obliterate({ force: true });
-  } finally {
-    await q.close();
+  for (const name of [CORRELATE_QUEUE, DETECT_QUEUE, ALERT_QUEUE]) {
+    const q = new Queue(name, { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix });
+    try {
+      await q.obliterate({ force: true });
+      const redis = (await q.client) as unknown as import('ioredis').Redis;
+      const keys = await redis.keys(`${config.queuePrefix}:${name}:*`);
+      if (keys.length) await redis.del(...keys);
+    } finally {
+      await q.close();
+    }
   }
 }

@@ -9,7 +9,7 @@ export interface Denial {
   trace_id: string;
   /** Client address, null when no layer logged the real client. */
   ip: string | null;
-  /** True when the client network comes from the user's network table (then it is reported as is, not narrowed). */
+  /** True when the client network comes from the user's network table (reported as is, not narrowed): set and not the /24 or /48 fallback. */
   table_network: boolean;
   layer: string | null;
   component: string | null;
@@ -49,7 +49,8 @@ export function denialOf(v: Verdict): Denial {
   const all = (dimension: string): void => {
     for (const s of scopes) keys.push(keyOf(dimension, '*', s));
   };
-  const network = v.client.network ?? (v.client.ip ? defaultNetworkOf(v.client.ip) : undefined);
+  const fallback = v.client.ip ? defaultNetworkOf(v.client.ip) : undefined;
+  const network = v.client.network ?? fallback;
   const route = v.request.path ? routeTemplate(v.request.path) : null;
   add('source.geo.country_iso_code', v.client.country);
   add('source.ip', network);
@@ -64,7 +65,8 @@ export function denialOf(v: Verdict): Denial {
     ms: Date.parse(v.first_seen),
     trace_id: v.trace_id,
     ip: v.client.ip,
-    table_network: v.client.network !== null,
+    // A network equal to the /24 or /48 fallback is treated as the fallback (narrowed when reported).
+    table_network: !!v.client.network && v.client.network !== fallback,
     layer: v.emitting_layer,
     component: v.emitter?.component ?? null,
     rule_id: rule,
