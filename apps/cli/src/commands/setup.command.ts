@@ -32,8 +32,9 @@ export function registerSetup(program: Command): void {
         `installed for namespace ${n.namespace}:`,
         `  data stream   ${n.events} (ILM ${n.eventsPolicy}: rollover daily or at 50 GB per primary shard, delete after ${es.eventsRetentionDays} d)`,
         `  verdicts      ${n.tracesPattern} (ILM ${n.verdictsPolicy}: kept at least ${es.verdictsRetentionDays} d)`,
-        `  counters      ${n.countersPattern} (ILM ${n.verdictsPolicy})`,
-        `  indices       ${n.windows}, ${n.quarantine}, ${n.files}`,
+        `  counters      ${n.countersPattern}, ${n.dimensionsPattern} (ILM ${n.verdictsPolicy})`,
+        `  deliveries    ${n.deliveriesPattern} (ILM ${n.verdictsPolicy})`,
+        `  indices       ${n.windows}, ${n.quarantine}, ${n.files}, ${n.deploys}, ${n.spikes}, ${n.webhooks}, ${n.notifications}`,
         '',
       ].join('\n'));
     });

@@ -1,5 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { hasRefusalMark, type DenyEvent, type Verdict } from '@denytrace/schema';
+import { hasRefusalMark, type DeliveryRecord, type DenyEvent, type Deploy, type Spike, type Verdict, type WebhookSubscription } from '@denytrace/schema';
+import type { DeployFilter, DimensionCounterRow, SpikeFilter } from '../detection-store';
 import type {
   CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
   VerdictCountRow, WindowVersion, WriteBatch,
@@ -9,13 +10,18 @@ import { isoToMs } from '../time-range';
 import type { EsBulkOptions } from './es-bulk';
 import { buildEsClient, waitForCluster, type EsConnectionOptions, type StartupRetry } from './es-client';
 import { EsCounters } from './es-counters';
+import { EsDeliveries } from './es-deliveries';
+import { EsDeploys } from './es-deploys';
+import { EsDimensions, validDimensions } from './es-dimensions';
 import { EsEvents } from './es-events';
 import { EsFiles } from './es-files';
 import { esNames, type EsNames } from './es-names';
 import { EsQuarantine } from './es-quarantine';
 import { installEsResources, type EsRetention } from './es-setup';
+import { EsSpikes } from './es-spikes';
 import { EsTraces } from './es-traces';
 import { verdictCounts, type VerdictGroup } from './es-verdict-counts';
+import { EsWebhooks } from './es-webhooks';
 import { EsWindows, uniqueWindows } from './es-windows';
 
 /** Options of {@link ElasticsearchEventStore.open}. */
@@ -44,19 +50,26 @@ export interface ElasticsearchStoreOptions extends EsConnectionOptions {
  * The production `EventStore` on Elasticsearch 8 or 9 (DESIGN.md "Storage"; README "Running on
  * Elasticsearch"). Layout (es-names.ts): events in the data stream `logs-denytrace.events-<ns>`
  * (es-events.ts), verdicts and counters in monthly indices (es-traces.ts, es-counters.ts),
- * windows, quarantine and file state in single indices; templates and ILM in es-setup.ts.
+ * windows, quarantine and file state in single indices; templates and ILM in es-setup.ts. Spike
+ * detection and alerts (`DetectionStore`): dimension counters (es-dimensions.ts), deploys
+ * (es-deploys.ts), spikes (es-spikes.ts), webhooks and notification claims (es-webhooks.ts), the
+ * delivery log (es-deliveries.ts).
  * Throws {@link StoreError}: `unavailable` when the cluster cannot be reached, `backend` when it
  * refuses a request, `invalid_argument`, `closed`.
  *
  * Where it differs from the embedded store, because Elasticsearch has no multi-document transaction:
  * - `writeBatch` validates the whole batch first (a bad time or window writes nothing), then writes
  *   in an order that keeps its promise as far as it can: (1) touch the windows, (2) events,
- *   (3) quarantined lines (with any event Elasticsearch refused), (4) counters, (5) touch the windows
+ *   (3) quarantined lines (with any event Elasticsearch refused), (4) counters and dimension
+ *   counters, (5) touch the windows
  *   again, (6) the file state last. A crash after (1) leaves the windows stale, so the sweep
  *   re-decides them rather than leaving new events undecided; the second touch makes the returned
  *   versions newer than any decision taken while the events were landing; the file state, written
  *   last, makes a crashed batch be read again — events are then skipped as duplicates, but its
  *   counters (if (4) had completed) are added a second time.
+ * - The webhook delivery log is bounded by time (the verdicts' ILM retention), not to the newest
+ *   1000 deliveries per webhook; `recordDeploys` is optimistic concurrency, not a transaction (a
+ *   deploy another writer changed meanwhile is read and merged again).
  * - `replaceTracesIfCurrent` is a compare-and-set on the window document's `_seq_no` followed by the
  *   writes (es-windows.ts): events touched after the claim do not turn it into `false`; their own
  *   decision replaces its verdicts, and never the reverse.
@@ -72,6 +85,11 @@ export class ElasticsearchEventStore implements EventStore {
   private readonly windows: EsWindows;
   private readonly quarantined: EsQuarantine;
   private readonly files: EsFiles;
+  private readonly dimensions: EsDimensions;
+  private readonly deploys: EsDeploys;
+  private readonly spikes: EsSpikes;
+  private readonly webhooks: EsWebhooks;
+  private readonly deliveries: EsDeliveries;
   private closed = false;
 
   private constructor(readonly client: Client, options: ElasticsearchStoreOptions, private readonly ownsClient: boolean) {
@@ -81,10 +99,15 @@ export class ElasticsearchEventStore implements EventStore {
     const bulk = options.bulk ?? {};
     this.events = new EsEvents(client, this.names, { bulk, refresh, pageSize: Math.max(1, options.pageSize ?? 1000) });
     this.counters = new EsCounters(client, this.names, { bulk, refresh });
-    this.traces = new EsTraces(client, this.names, { bulk, refresh });
+    this.traces = new EsTraces(client, this.names, { bulk, refresh, pageSize: Math.max(1, options.pageSize ?? 1000) });
     this.windows = new EsWindows(client, this.names, { refresh });
     this.quarantined = new EsQuarantine(client, this.names, { bulk, refresh });
     this.files = new EsFiles(client, this.names, { refresh });
+    this.dimensions = new EsDimensions(client, this.names, { bulk, refresh });
+    this.deploys = new EsDeploys(client, this.names, { bulk, refresh });
+    this.spikes = new EsSpikes(client, this.names, { bulk, refresh });
+    this.webhooks = new EsWebhooks(client, this.names, { refresh });
+    this.deliveries = new EsDeliveries(client, this.names, { refresh });
   }
 
   /**
@@ -116,9 +139,13 @@ export class ElasticsearchEventStore implements EventStore {
     return { inserted: r.inserted, duplicates: r.duplicates, skipped };
   }
 
-  async addCounters(rows: readonly CounterRow[]): Promise<void> {
+  /** Per-minute counters, then dimension counters (two bulk requests: a failure of the second leaves the first added). */
+  async addCounters(rows: readonly CounterRow[], dimensions: readonly DimensionCounterRow[] = []): Promise<void> {
     this.live();
-    await this.counters.add(validCounters(rows));
+    const counters = validCounters(rows);
+    const dims = validDimensions(dimensions);
+    await this.counters.add(counters);
+    await this.dimensions.add(dims);
   }
 
   async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
@@ -131,11 +158,13 @@ export class ElasticsearchEventStore implements EventStore {
     this.live();
     const { kept, skipped } = this.keep(batch.events);
     const counters = validCounters(batch.counters);
+    const dims = validDimensions(batch.dimension_counters ?? []);
     const windows = uniqueWindows(batch.windows ?? []);
     if (windows.length) await this.windows.touch(windows);
     const r = await this.events.insert(kept);
     await this.quarantined.add([...batch.quarantine, ...r.rejected], Date.now());
     await this.counters.add(counters);
+    await this.dimensions.add(dims);
     const versions = windows.length ? await this.windows.touch(windows) : [];
     if (batch.fileState) await this.files.set(batch.fileState);
     return { inserted: r.inserted, duplicates: r.duplicates, skipped, windows: versions };
@@ -246,27 +275,83 @@ export class ElasticsearchEventStore implements EventStore {
     return this.counters.totals(sinceMs, untilMs, [...new Set(groupBy)]);
   }
 
-  /** Closes the client it built (a client given in the options stays the caller's); a second call does nothing. Later calls throw `StoreError('closed')`. */
-  // Spike detection, deploys and alerts on Elasticsearch: being written (see detection-store.ts).
-  private pending(): never {
-    throw new StoreError('backend', 'spikes, deploys and webhooks are not available on the Elasticsearch store yet; use STORE=sqlite for them');
+  async dimensionCounts(since: number, until: number): Promise<DimensionCounterRow[]> {
+    if (!Number.isSafeInteger(since) || !Number.isSafeInteger(until)) throw new StoreError('invalid_argument', `dimensionCounts needs integer epoch ms (got ${since}, ${until})`);
+    this.live();
+    return this.dimensions.counts(since, until);
   }
-  dimensionCounts(): Promise<never> { return this.pending(); }
-  // eslint-disable-next-line require-yield
-  async *tracesInRange(): AsyncIterable<never> { this.pending(); }
-  recordDeploys(): Promise<never> { return this.pending(); }
-  listDeploys(): Promise<never> { return this.pending(); }
-  upsertSpikes(): Promise<never> { return this.pending(); }
-  getSpike(): Promise<never> { return this.pending(); }
-  listSpikes(): Promise<never> { return this.pending(); }
-  createWebhook(): Promise<never> { return this.pending(); }
-  listWebhooks(): Promise<never> { return this.pending(); }
-  getWebhook(): Promise<never> { return this.pending(); }
-  deleteWebhook(): Promise<never> { return this.pending(); }
-  claimNotification(): Promise<never> { return this.pending(); }
-  recordDelivery(): Promise<never> { return this.pending(); }
-  listDeliveries(): Promise<never> { return this.pending(); }
 
+  async *tracesInRange(since: string, until: string, opts: { status?: number } = {}): AsyncIterable<Verdict> {
+    const sinceMs = isoToMs(since, 'since');
+    const untilMs = isoToMs(until, 'until');
+    this.live();
+    yield* this.traces.inRange(sinceMs, untilMs, opts.status);
+  }
+
+  /** Insert or merge by id with optimistic concurrency (es-deploys.ts). */
+  async recordDeploys(deploys: readonly Deploy[]): Promise<{ inserted: number; updated: number }> {
+    this.live();
+    return this.deploys.record(deploys);
+  }
+
+  async listDeploys(filter: DeployFilter): Promise<Deploy[]> {
+    this.live();
+    return this.deploys.list(filter);
+  }
+
+  async upsertSpikes(spikes: readonly Spike[]): Promise<void> {
+    this.live();
+    await this.spikes.upsert(spikes);
+  }
+
+  async getSpike(id: string): Promise<Spike | undefined> {
+    this.live();
+    return this.spikes.get(id);
+  }
+
+  async listSpikes(filter: SpikeFilter): Promise<{ items: Spike[]; next_cursor: string | null }> {
+    this.live();
+    return this.spikes.list(filter);
+  }
+
+  async createWebhook(w: WebhookSubscription): Promise<void> {
+    this.live();
+    await this.webhooks.create(w);
+  }
+
+  async listWebhooks(): Promise<WebhookSubscription[]> {
+    this.live();
+    return this.webhooks.list();
+  }
+
+  async getWebhook(id: string): Promise<WebhookSubscription | undefined> {
+    this.live();
+    return this.webhooks.get(id);
+  }
+
+  async deleteWebhook(id: string): Promise<boolean> {
+    this.live();
+    return this.webhooks.delete(id);
+  }
+
+  /** One single-document write (`create`, or a scripted update with a noop): atomic across workers (es-webhooks.ts). */
+  async claimNotification(spikeId: string, webhookId: string, event: 'firing' | 'resolved'): Promise<boolean> {
+    this.live();
+    return this.webhooks.claim(spikeId, webhookId, event);
+  }
+
+  /** Appends to the delivery log, bounded by time (ILM) rather than by count per webhook (es-deliveries.ts). */
+  async recordDelivery(d: DeliveryRecord): Promise<void> {
+    this.live();
+    await this.deliveries.record(d);
+  }
+
+  async listDeliveries(webhookId: string, limit?: number): Promise<DeliveryRecord[]> {
+    this.live();
+    return this.deliveries.list(webhookId, limit);
+  }
+
+  /** Closes the client it built (a client given in the options stays the caller's); a second call does nothing. Later calls throw `StoreError('closed')`. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -104,3 +104,54 @@ export const FILE_MAPPINGS: estypes.MappingTypeMapping = {
   dynamic: false,
   properties: { fingerprint: kw, path: kw, lines: long, bytes: long, format: kw, updated_at: date },
 };
+
+/**
+ * Dimension counters (`DimensionCounterRow`, detection-store.ts): `bucket` is the 30 s bucket
+ * start, epoch ms; `value` is a country, CIDR, route template, service, role or tenant.
+ */
+export const DIMENSION_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { bucket: date, dataset: kw, dimension: kw, value: kw, method_class: kw, count: long, ok: long },
+};
+
+/** Deploys (`Deploy`, libs/schema/src/deploy.ts), `_id` = deploy id; description and link are evidence only. */
+export const DEPLOY_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { id: kw, service: kw, version: kw, environment: kw, started_at: date, finished_at: date, description: stored, link: stored, source: kw },
+};
+
+/**
+ * Spikes (`Spike`, libs/schema/src/spike.ts), `_id` = spike id. Only what `listSpikes` filters and
+ * sorts on, and what Kibana users group by, is indexed; the rest (rates, series, samples) is read
+ * back from `_source`. A firing spike has `end: null`, i.e. no indexed `end`.
+ */
+export const SPIKE_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: {
+    id: kw, kind: kw, dimension: kw, value: kw, status: kw, start: date, end: date, detected_at: date, updated_at: date, last_elevated_at: date,
+    magnitude: { type: 'float' }, denied: long, sources: long, service: kw, role: kw, route: kw, method_class: kw,
+    top_emitter: obj({ layer: kw, component: kw, rule_id: kw }),
+    summary: stored,
+  },
+};
+
+/** Webhook subscriptions (`WebhookSubscription`), `_id` = webhook id; url and secret are never indexed. */
+export const WEBHOOK_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { id: kw, url: stored, secret: stored, format: kw, kinds: kw, services: kw, created_at: date },
+};
+
+/** Notification claims: `state` is `firing_sent` or `resolved_sent` (es-webhooks.ts). */
+export const NOTIFICATION_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: { spike_id: kw, webhook_id: kw, state: kw },
+};
+
+/** The webhook delivery log (`DeliveryRecord`); `error` and `response_excerpt` are evidence only. */
+export const DELIVERY_MAPPINGS: estypes.MappingTypeMapping = {
+  dynamic: false,
+  properties: {
+    id: kw, webhook_id: kw, spike_id: kw, event: kw, dedup_key: kw, attempt: { type: 'short' }, status_code: { type: 'short' },
+    ok: { type: 'boolean' }, retryable: { type: 'boolean' }, duration_ms: long, error: stored, response_excerpt: stored, at: date,
+  },
+};

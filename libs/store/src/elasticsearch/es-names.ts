@@ -5,7 +5,9 @@
  * Verdicts and counters live in one index per calendar month of their time (first_seen, minute),
  * named `…-YYYY.MM.01` so ILM reads the index's origination date from the name
  * (`index.lifecycle.parse_origination_date`); windows, quarantine and file state are single
- * indices. One entry per concern: spikes, deploys and webhooks get theirs beside these.
+ * indices. Spike detection and alerts (es-detection.ts): dimension counters and the webhook
+ * delivery log in monthly indices like the counters (bucket month, delivery month); deploys,
+ * spikes, webhooks and notification claims in single indices.
  */
 export interface EsNames {
   namespace: string;
@@ -19,6 +21,17 @@ export interface EsNames {
   windows: string;
   quarantine: string;
   files: string;
+  /** Monthly dimension counter indices (month of the bucket). */
+  dimensionsPrefix: string;
+  dimensionsPattern: string;
+  /** Monthly webhook delivery log indices (month of the attempt). */
+  deliveriesPrefix: string;
+  deliveriesPattern: string;
+  deploys: string;
+  spikes: string;
+  webhooks: string;
+  /** Notification claims: one document per (spike, webhook). */
+  notifications: string;
   /** ILM policies: raw events, and verdicts with their counters (kept longer). */
   eventsPolicy: string;
   verdictsPolicy: string;
@@ -40,6 +53,14 @@ export function esNames(namespace: string): EsNames {
     windows: `${p}-windows`,
     quarantine: `${p}-quarantine`,
     files: `${p}-files`,
+    dimensionsPrefix: `${p}-dimensions-`,
+    dimensionsPattern: `${p}-dimensions-*`,
+    deliveriesPrefix: `${p}-deliveries-`,
+    deliveriesPattern: `${p}-deliveries-*`,
+    deploys: `${p}-deploys`,
+    spikes: `${p}-spikes`,
+    webhooks: `${p}-webhooks`,
+    notifications: `${p}-notifications`,
     eventsPolicy: `${p}-events`,
     verdictsPolicy: `${p}-verdicts`,
   };

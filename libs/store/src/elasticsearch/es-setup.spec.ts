@@ -17,15 +17,23 @@ describe('Elasticsearch store setup (request bodies over @elastic/elasticsearch-
       'PUT /_component_template/denytrace-events@mappings',
       'PUT /_component_template/denytrace-verdicts@mappings',
       'PUT /_component_template/denytrace-counters@mappings',
+      'PUT /_component_template/denytrace-dimensions@mappings',
+      'PUT /_component_template/denytrace-deliveries@mappings',
       'PUT /_component_template/denytrace-prod-events@settings',
       'PUT /_component_template/denytrace-prod-verdicts@settings',
       'PUT /_index_template/denytrace-prod-events',
       'PUT /_index_template/denytrace-prod-verdicts',
       'PUT /_index_template/denytrace-prod-counters',
+      'PUT /_index_template/denytrace-prod-dimensions',
+      'PUT /_index_template/denytrace-prod-deliveries',
       'PUT /_data_stream/logs-denytrace.events-prod',
       'PUT /denytrace-prod-windows',
       'PUT /denytrace-prod-quarantine',
       'PUT /denytrace-prod-files',
+      'PUT /denytrace-prod-deploys',
+      'PUT /denytrace-prod-spikes',
+      'PUT /denytrace-prod-webhooks',
+      'PUT /denytrace-prod-notifications',
     ]);
     const body = (path: string) => calls.find((c) => c.path === path)!.body;
     // Events: rollover daily or at 50 GB per primary shard, deleted 7 days after rollover.
@@ -51,15 +59,42 @@ describe('Elasticsearch store setup (request bodies over @elastic/elasticsearch-
     expect(events.properties.denytrace.properties.correlation_ids).toEqual({ type: 'keyword', ignore_above: 1024 });
     expect(body('/_component_template/denytrace-verdicts@mappings').template.mappings.properties.events).toEqual({ type: 'object', enabled: false });
     expect(body('/denytrace-prod-windows').settings).toEqual({ number_of_shards: 1, auto_expand_replicas: '0-1' });
+    // Dimension counters and the delivery log: monthly indices dated by name, kept like the verdicts.
+    for (const kind of ['dimensions', 'deliveries']) {
+      expect(body(`/_index_template/denytrace-prod-${kind}`)).toEqual({
+        index_patterns: [`denytrace-prod-${kind}-*`], priority: 200,
+        composed_of: [`denytrace-${kind}@mappings`, 'denytrace-prod-verdicts@settings'],
+        _meta: { managed_by: 'denytrace', description: 'see libs/store/src/elasticsearch/es-setup.ts' },
+      });
+    }
+    const dims = body('/_component_template/denytrace-dimensions@mappings').template.mappings;
+    expect(dims).toEqual({
+      dynamic: false,
+      properties: {
+        bucket: { type: 'date' }, dataset: { type: 'keyword', ignore_above: 1024 }, dimension: { type: 'keyword', ignore_above: 1024 },
+        value: { type: 'keyword', ignore_above: 1024 }, method_class: { type: 'keyword', ignore_above: 1024 }, count: { type: 'long' }, ok: { type: 'long' },
+      },
+    });
+    // Deploys, spikes, webhooks, claims: single one-shard indices without ILM; ids keyword, times dates, secrets never indexed.
+    const spikes = body('/denytrace-prod-spikes');
+    expect(spikes.settings).toEqual({ number_of_shards: 1, auto_expand_replicas: '0-1' });
+    expect(spikes.settings.index?.lifecycle).toBeUndefined();
+    expect([spikes.mappings.properties.id, spikes.mappings.properties.start, spikes.mappings.properties.end]).toEqual([{ type: 'keyword', ignore_above: 1024 }, { type: 'date' }, { type: 'date' }]);
+    expect(body('/denytrace-prod-deploys').mappings.properties.started_at).toEqual({ type: 'date' });
+    expect(body('/denytrace-prod-webhooks').mappings.properties.secret).toEqual({ type: 'keyword', index: false, doc_values: false });
+    expect(body('/denytrace-prod-notifications').mappings).toEqual({
+      dynamic: false, properties: { spike_id: { type: 'keyword', ignore_above: 1024 }, webhook_id: { type: 'keyword', ignore_above: 1024 }, state: { type: 'keyword', ignore_above: 1024 } },
+    });
     await store.close();
   });
 
   it('is idempotent: an existing data stream and existing indices are kept, their mappings updated', async () => {
     const exists = (type: string) => new errors.ResponseError({ body: { error: { type, reason: 'exists' }, status: 400 }, statusCode: 400, headers: {}, warnings: null, meta: {} as never });
-    const { client, calls } = mockClient((c) => (c.method === 'PUT' && (c.path.startsWith('/_data_stream/') || /^\/denytrace-prod-(windows|quarantine|files)$/.test(c.path)) ? exists('resource_already_exists_exception') : ok()));
+    const { client, calls } = mockClient((c) => (c.method === 'PUT' && (c.path.startsWith('/_data_stream/') || /^\/denytrace-prod-(windows|quarantine|files|deploys|spikes|webhooks|notifications)$/.test(c.path)) ? exists('resource_already_exists_exception') : ok()));
     const store = await ElasticsearchEventStore.open({ node: 'http://es:9200', client, namespace: 'prod' });
     expect(calls.filter((c) => c.path.endsWith('/_mapping')).map((c) => `${c.method} ${c.path}`)).toEqual([
       'PUT /denytrace-prod-windows/_mapping', 'PUT /denytrace-prod-quarantine/_mapping', 'PUT /denytrace-prod-files/_mapping',
+      'PUT /denytrace-prod-deploys/_mapping', 'PUT /denytrace-prod-spikes/_mapping', 'PUT /denytrace-prod-webhooks/_mapping', 'PUT /denytrace-prod-notifications/_mapping',
     ]);
     expect(calls.find((c) => c.path === '/denytrace-prod-windows/_mapping')!.body.properties.stale).toEqual({ type: 'boolean' });
     await store.close();

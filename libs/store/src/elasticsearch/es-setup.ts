@@ -12,11 +12,18 @@
  *   events roll over daily or at 50 GB per primary shard and are deleted `eventsRetentionDays`
  *   after rollover; monthly verdict and counter indices take their origination date from their
  *   name (`…-YYYY.MM.01`) and are deleted `verdictsRetentionDays + 31` days after it, so every
- *   verdict is kept at least `verdictsRetentionDays`.
+ *   verdict is kept at least `verdictsRetentionDays`. Dimension counters and the webhook delivery
+ *   log use the same monthly layout and policy.
+ * - Deploys, spikes, webhooks and notification claims are single indices without ILM (a delete
+ *   phase would drop the whole index): they hold one document per deploy, incident and
+ *   subscription, and are kept until deleted by hand.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { isErrorType, storeErrorOf } from './es-errors';
-import { COUNTER_MAPPINGS, EVENT_MAPPINGS, FILE_MAPPINGS, QUARANTINE_MAPPINGS, VERDICT_MAPPINGS, WINDOW_MAPPINGS } from './es-mappings';
+import {
+  COUNTER_MAPPINGS, DELIVERY_MAPPINGS, DEPLOY_MAPPINGS, DIMENSION_MAPPINGS, EVENT_MAPPINGS, FILE_MAPPINGS, NOTIFICATION_MAPPINGS,
+  QUARANTINE_MAPPINGS, SPIKE_MAPPINGS, VERDICT_MAPPINGS, WEBHOOK_MAPPINGS, WINDOW_MAPPINGS,
+} from './es-mappings';
 import type { EsNames } from './es-names';
 
 /** Retention in days (whole days ≥ 1). Verdicts must be kept at least as long as events. */
@@ -50,6 +57,8 @@ export function componentTemplates(n: EsNames): Record<string, estypes.IndicesIn
     'denytrace-events@mappings': { mappings: EVENT_MAPPINGS },
     'denytrace-verdicts@mappings': { mappings: VERDICT_MAPPINGS },
     'denytrace-counters@mappings': { mappings: COUNTER_MAPPINGS },
+    'denytrace-dimensions@mappings': { mappings: DIMENSION_MAPPINGS },
+    'denytrace-deliveries@mappings': { mappings: DELIVERY_MAPPINGS },
     [`denytrace-${n.namespace}-events@settings`]: { settings: { index: { lifecycle: { name: n.eventsPolicy } } } },
     [`denytrace-${n.namespace}-verdicts@settings`]: {
       settings: { index: { lifecycle: { name: n.verdictsPolicy, parse_origination_date: true } } },
@@ -60,6 +69,14 @@ export function componentTemplates(n: EsNames): Record<string, estypes.IndicesIn
 /** The composable index templates, by name. */
 export function indexTemplates(n: EsNames): Record<string, estypes.IndicesPutIndexTemplateRequest> {
   const ns = n.namespace;
+  /** A template of monthly indices kept like the verdicts. */
+  const monthly = (kind: string, pattern: string): estypes.IndicesPutIndexTemplateRequest => ({
+    name: `denytrace-${ns}-${kind}`,
+    index_patterns: [pattern],
+    composed_of: [`denytrace-${kind}@mappings`, `denytrace-${ns}-verdicts@settings`],
+    priority: 200,
+    _meta: META,
+  });
   return {
     [`denytrace-${ns}-events`]: {
       name: `denytrace-${ns}-events`,
@@ -83,6 +100,8 @@ export function indexTemplates(n: EsNames): Record<string, estypes.IndicesPutInd
       priority: 200,
       _meta: META,
     },
+    [`denytrace-${ns}-dimensions`]: monthly('dimensions', n.dimensionsPattern),
+    [`denytrace-${ns}-deliveries`]: monthly('deliveries', n.deliveriesPattern),
   };
 }
 
@@ -95,6 +114,10 @@ export function plainIndices(n: EsNames): Record<string, { mappings: estypes.Map
     [n.windows]: { mappings: WINDOW_MAPPINGS, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
     [n.quarantine]: { mappings: QUARANTINE_MAPPINGS, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
     [n.files]: { mappings: FILE_MAPPINGS, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
+    [n.deploys]: { mappings: DEPLOY_MAPPINGS, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
+    [n.spikes]: { mappings: SPIKE_MAPPINGS, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
+    [n.webhooks]: { mappings: WEBHOOK_MAPPINGS, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
+    [n.notifications]: { mappings: NOTIFICATION_MAPPINGS, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
   };
 }
 

@@ -7,6 +7,7 @@ import { decodeTraceCursor, encodeTraceCursor, traceLimit } from '../trace-curso
 import { runBulk, type EsBulkOptions } from './es-bulk';
 import { storeErrorOf } from './es-errors';
 import { monthSuffix, type EsNames } from './es-names';
+import { searchPages } from './es-search';
 
 /** A verdict as stored: the verdict, `@timestamp` (= first_seen) and which decision wrote it. */
 export type VerdictDoc = Verdict & { '@timestamp': string; denytrace: { decision_seq: number } };
@@ -21,7 +22,7 @@ export type VerdictDoc = Verdict & { '@timestamp': string; denytrace: { decision
  * overwrites a newer one, and two writers of the same decision both succeed.
  */
 export class EsTraces {
-  constructor(private readonly client: Client, private readonly n: EsNames, private readonly o: { bulk: EsBulkOptions; refresh: estypes.Refresh }) {}
+  constructor(private readonly client: Client, private readonly n: EsNames, private readonly o: { bulk: EsBulkOptions; refresh: estypes.Refresh; pageSize?: number }) {}
 
   /**
    * Re-decision of [sinceMs, untilMs) with decision `stamp`: writes these verdicts first, then deletes
@@ -64,6 +65,28 @@ export class EsTraces {
     const byTraceId = await this.search({ query: { ids: { values: [id] } }, sort, size: 1 }, 'lookup by trace_id');
     const hit = byTraceId.hits.hits[0] ?? (await this.search({ query: { term: { correlation_ids: id } }, sort, size: 1 }, 'lookup by correlation id')).hits.hits[0];
     return hit ? verdictOf(hit._source as VerdictDoc) : undefined;
+  }
+
+  /**
+   * Verdicts with first_seen in [sinceMs, untilMs), optionally of one status, oldest first (ties by
+   * trace_id), paged with `search_after` over one point in time (es-search.ts): verdicts rewritten
+   * during the read are neither repeated nor skipped. `_shard_doc` breaks the tie of a trace_id
+   * stored in two monthly indices (a verdict whose first_seen moved across a month boundary).
+   */
+  async *inRange(sinceMs: number, untilMs: number, status?: number): AsyncIterable<Verdict> {
+    if (status !== undefined && !Number.isSafeInteger(status)) throw new StoreError('invalid_argument', `status must be an integer, got ${status}`);
+    const filter: estypes.QueryDslQueryContainer[] = [{ range: { first_seen: { gte: sinceMs, lt: untilMs, format: 'epoch_millis' } } }];
+    if (status !== undefined) filter.push({ term: { status } });
+    for await (const page of searchPages<VerdictDoc>(this.client, {
+      index: this.n.tracesPattern,
+      query: { bool: { filter } },
+      sort: [{ first_seen: 'asc' }, { trace_id: 'asc' }, { _shard_doc: 'asc' }],
+      pageSize: this.o.pageSize ?? 1000,
+      pit: true,
+      what: `range read of ${this.n.tracesPattern}`,
+    })) {
+      for (const h of page) yield verdictOf(h._source as VerdictDoc);
+    }
   }
 
   /** One page, newest first_seen first (ties by trace_id descending), keyset cursor on (first_seen, trace_id) via `search_after`. */
