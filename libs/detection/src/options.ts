@@ -1,7 +1,7 @@
 /**
  * The settings of spike detection. Defaults are chosen against Cloudflare's documented security
  * event alert rule ("z-score > 3.5 on 5-minute buckets over the last 6 hours, at least 200 events":
- * https://developers.cloudflare.com/notifications/notification-available/#security-events-alert),
+ * https://developers.cloudflare.com/waf/reference/alerts/),
  * to fire sooner (30 s ticks, 1–5 minute windows) on smaller volumes, with an exact tail test
  * instead of a z-score (z-scores over small counts are not normal) and a Bonferroni-style
  * threshold for the many dimension values tested at once.
