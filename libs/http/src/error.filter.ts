@@ -6,7 +6,7 @@ import { requestIdOf } from './request-id.middleware';
 export interface ErrorBody {
   /** HTTP status phrase: `Bad Request`, `Forbidden` … */
   error: string;
-  /** Stable machine word: `validation_failed`, `missing_api_key`, `insufficient_scope`, `not_found`, `payload_too_large` … */
+  /** Stable machine word: `validation_failed`, `invalid_json`, `missing_api_key`, `insufficient_scope`, `not_found`, `payload_too_large` … */
   code: string;
   message: string;
   requestId: string;
@@ -58,6 +58,11 @@ export class ErrorFilter implements ExceptionFilter {
       status = 413;
       code = 'payload_too_large';
       message = 'request body too large';
+    } else if ((exception as { type?: string })?.type === 'entity.parse.failed') {
+      // body-parser's JSON parser: the client sent a body that is not JSON.
+      status = 400;
+      code = 'invalid_json';
+      message = 'the request body is not valid JSON';
     } else {
       this.log.error(`${requestId} ${(exception as Error)?.stack ?? String(exception)}`);
     }

@@ -12,6 +12,7 @@ import { CORRELATE_QUEUE } from '@denytrace/queue';
 import { openStore } from '@denytrace/store';
 import { redecideAll } from '@denytrace/traces';
 import { ApiModule } from '../api.module';
+import { HTTP_APP_OPTIONS } from '../http-app-options';
 import { setupOpenApi } from '../openapi';
 import { writeS1Slice, type TruthRequest } from './s1-slice';
 
@@ -61,7 +62,7 @@ export async function startApiTestApp(o: { dataDir: string; apiKeys?: string; un
     DENYTRACE_LOG_LEVEL: 'silent',
   });
   const ref = await Test.createTestingModule({ imports: [ApiModule.forRoot(config)] }).compile();
-  const app = ref.createNestApplication({ logger: false });
+  const app = ref.createNestApplication({ ...HTTP_APP_OPTIONS, logger: false });
   setupOpenApi(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
