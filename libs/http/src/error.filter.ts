@@ -1,12 +1,12 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { requestIdOf } from './request-id.middleware';
+import { RequestIdMiddleware, requestIdOf } from './request-id.middleware';
 
 /** The one error body (DESIGN.md "API conventions"). */
 export interface ErrorBody {
   /** HTTP status phrase: `Bad Request`, `Forbidden` … */
   error: string;
-  /** Stable machine word: `validation_failed`, `invalid_json`, `missing_api_key`, `insufficient_scope`, `not_found`, `payload_too_large` … */
+  /** Stable machine word: `validation_failed`, `missing_api_key`, `insufficient_scope`, `not_found`, `payload_too_large` … */
   code: string;
   message: string;
   requestId: string;
@@ -39,6 +39,8 @@ export class ErrorFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
+    // A body the parsers refused (not JSON, too large) fails before Nest's middleware gave it an id.
+    if (!requestIdOf(req) && !res.headersSent) new RequestIdMiddleware().use(req, res, () => undefined);
     const requestId = requestIdOf(req);
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let code = 'internal_error';
@@ -58,11 +60,6 @@ export class ErrorFilter implements ExceptionFilter {
       status = 413;
       code = 'payload_too_large';
       message = 'request body too large';
-    } else if ((exception as { type?: string })?.type === 'entity.parse.failed') {
-      // body-parser's JSON parser: the client sent a body that is not JSON.
-      status = 400;
-      code = 'invalid_json';
-      message = 'the request body is not valid JSON';
     } else {
       this.log.error(`${requestId} ${(exception as Error)?.stack ?? String(exception)}`);
     }

@@ -44,7 +44,7 @@ export class GithubWebhookController {
   @ApiCreatedResponse({ description: '`recorded`: a new deploy', type: GithubDeliveryDoc })
   @ApiOkResponse({ description: '`recorded` (deploy already known, updated) or `pong`', type: GithubDeliveryDoc })
   @ApiAcceptedResponse({ description: '`ignored`: an event that is not a deployment_status', type: GithubDeliveryDoc })
-  @ApiBadRequestResponse({ description: '`invalid_json`, or `validation_failed` naming the payload fields missing', type: ErrorDoc })
+  @ApiBadRequestResponse({ description: '`bad_request`: the body is not JSON; `invalid_json`: the `payload` field of a form delivery is not JSON; `validation_failed`: naming the payload fields missing', type: ErrorDoc })
   @ApiUnauthorizedResponse({ description: '`missing_signature`, `invalid_signature`', type: ErrorDoc })
   @ApiNotFoundResponse({ description: '`not_configured`: DENYTRACE_GITHUB_WEBHOOK_SECRET is not set', type: ErrorDoc })
   async receive(
