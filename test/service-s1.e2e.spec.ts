@@ -5,6 +5,7 @@ import type { DenytraceConfig } from '@denytrace/config';
 import type { Verdict } from '@denytrace/schema';
 import { ServeModule } from '../apps/cli/src/serve/serve.module';
 import { configureServeApp } from '../apps/cli/src/serve/configure-app';
+import { HTTP_APP_OPTIONS } from '../apps/api/src/http-app-options';
 import { S1, s1Truth, score } from './s1-helpers';
 import { drain, fileLines, obliterate, push, shuffle, testConfig } from './service-helpers';
 
@@ -15,7 +16,7 @@ import { drain, fileLines, obliterate, push, shuffle, testConfig } from './servi
  * arrive; `GET /v1/traces?status=403` must agree with the truth on ≥ 99% of the labelled 403s.
  */
 async function startServe(config: DenytraceConfig, worker = true): Promise<{ app: INestApplication; base: string }> {
-  const app = await NestFactory.create(ServeModule.forRoot(config, { worker }), { logger: ['error'] });
+  const app = await NestFactory.create(ServeModule.forRoot(config, { worker }), { ...HTTP_APP_OPTIONS, logger: ['error'] });
   configureServeApp(app);
   await app.listen(0, '127.0.0.1');
   return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };

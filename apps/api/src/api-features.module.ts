@@ -1,12 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { DeploysController } from './deploys/deploys.controller';
+import { DeploysService } from './deploys/deploys.service';
+import { GithubWebhookController } from './deploys/github-webhook.controller';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { QueueStatsService } from './queues/queue-stats.service';
+import { SpikesController } from './spikes/spikes.controller';
+import { SpikesService } from './spikes/spikes.service';
 import { SummaryController } from './summary/summary.controller';
 import { SummaryService } from './summary/summary.service';
 import { TracesController } from './traces/traces.controller';
 import { TracesService } from './traces/traces.service';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 /**
  * The API's controllers and services, without infrastructure: it expects the global config, store,
@@ -15,7 +22,7 @@ import { TracesService } from './traces/traces.service';
  */
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', logger: false })],
-  controllers: [TracesController, SummaryController, HealthController, MetricsController],
-  providers: [TracesService, SummaryService, QueueStatsService],
+  controllers: [TracesController, SummaryController, SpikesController, GithubWebhookController, DeploysController, WebhooksController, HealthController, MetricsController],
+  providers: [TracesService, SummaryService, SpikesService, DeploysService, WebhooksService, QueueStatsService],
 })
 export class ApiFeaturesModule {}

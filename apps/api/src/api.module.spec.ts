@@ -127,6 +127,19 @@ describe('ApiModule', () => {
       expect(doc.paths['/health'].get.security).toBeUndefined();
     });
 
+    it('documents spikes, deploys and webhooks, the GitHub route without a bearer key and the write-only secret', async () => {
+      const doc = (await (await get('/docs-json')).json()) as any;
+      const routes = ['/v1/spikes', '/v1/spikes/{id}', '/v1/deploys', '/v1/deploys/github', '/v1/webhooks', '/v1/webhooks/{id}', '/v1/webhooks/{id}/deliveries'];
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(routes));
+      expect(Object.keys(doc.paths['/v1/deploys'].post.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403']));
+      expect(doc.paths['/v1/deploys/github'].post.security).toBeUndefined();
+      expect(doc.paths['/v1/deploys/github'].post.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['X-Hub-Signature-256', 'X-GitHub-Event']));
+      expect(doc.paths['/v1/webhooks/{id}'].delete.responses).toHaveProperty('204');
+      expect(doc.components.schemas.CreateWebhookDto.properties.secret).toMatchObject({ writeOnly: true, minLength: 16 });
+      expect(doc.components.schemas.WebhookDoc.properties).not.toHaveProperty('secret');
+      expect(doc.components.schemas.SpikeDoc.properties).toHaveProperty('top_emitter');
+    });
+
     it('/docs serves Swagger UI (public)', async () => {
       const res = await fetch(`${api.url}/docs`, { redirect: 'follow' });
       expect(res.status).toBe(200);

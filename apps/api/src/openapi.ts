@@ -12,7 +12,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('denytrace API')
     .setDescription(
-      'Who said 403? Verdicts naming the emitting layer and decisive rule of refused requests, summaries for dashboards, health and metrics. ' +
+      'Who said 403? Verdicts naming the emitting layer and decisive rule of refused requests, summaries for dashboards, spikes, deploys (also from GitHub deployment_status webhooks), alert webhook subscriptions, health and metrics. ' +
         'Send an API key as `Authorization: Bearer <key>` (roles reader, ingester, admin). Errors use one shape: `{ error, code, message, requestId, details? }`. ' +
         'Every response carries `X-Request-Id`.',
     )

@@ -87,3 +87,22 @@ describe('store selection', () => {
     expect(err!.message).not.toMatch(/hunter2/);
   });
 });
+
+describe('GitHub deploy webhook secret', () => {
+  it('is off when unset and read as given when set', () => {
+    expect(loadConfig({ HOME: '/h' }).githubWebhookSecret).toBeUndefined();
+    expect(loadConfig({ HOME: '/h', DENYTRACE_GITHUB_WEBHOOK_SECRET: 'gh-secret-0123456789' }).githubWebhookSecret).toBe('gh-secret-0123456789');
+  });
+
+  it('refuses a short secret without echoing it', () => {
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ HOME: '/h', DENYTRACE_GITHUB_WEBHOOK_SECRET: 'hunter2' });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err?.problems).toEqual([expect.stringMatching(/^DENYTRACE_GITHUB_WEBHOOK_SECRET: must be at least 16 characters/)]);
+    expect(err?.message).not.toMatch(/hunter2/);
+  });
+});

@@ -31,6 +31,7 @@ import { z } from 'zod';
  * | `ELASTICSEARCH_NAMESPACE` | data stream namespace (`[a-z0-9_]`), one per deployment | `default` |
  * | `DENYTRACE_EVENTS_RETENTION_DAYS` | days Elasticsearch keeps raw events (ILM) | 30 |
  * | `DENYTRACE_VERDICTS_RETENTION_DAYS` | days Elasticsearch keeps verdicts and counters; ≥ the events' | 180 |
+ * | `DENYTRACE_GITHUB_WEBHOOK_SECRET` | secret of the GitHub repository webhook posting `deployment_status` events to `POST /v1/deploys/github` (≥ 16 characters); unset: that route answers 404 | none |
  */
 const schema = z.object({
   DENYTRACE_DATA_DIR: z.string().min(1).optional(),
@@ -58,6 +59,7 @@ const schema = z.object({
   ELASTICSEARCH_NAMESPACE: z.string().regex(/^[a-z0-9_]{1,100}$/, 'lower-case letters, digits and _ only (a data stream namespace)').default('default'),
   DENYTRACE_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
   DENYTRACE_VERDICTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(180),
+  DENYTRACE_GITHUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (GitHub: "a random string of text with high entropy")').max(1024, 'must be at most 1024 characters').optional(),
   XDG_DATA_HOME: z.string().optional(),
   HOME: z.string().optional(),
 });
@@ -94,6 +96,8 @@ export interface DenytraceConfig {
   store: 'sqlite' | 'elasticsearch';
   /** Set when `store` is `elasticsearch`. */
   elasticsearch?: ElasticsearchConfig;
+  /** HMAC-SHA256 key of `X-Hub-Signature-256` on `POST /v1/deploys/github`; unset: the route is off (404). */
+  githubWebhookSecret?: string;
 }
 
 /** How to reach and lay out the Elasticsearch store (README "Running on Elasticsearch"). */
@@ -151,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DenytraceConfi
     tailIntervalMs: c.DENYTRACE_TAIL_INTERVAL_MS,
     store: c.STORE,
     elasticsearch,
+    githubWebhookSecret: c.DENYTRACE_GITHUB_WEBHOOK_SECRET,
   };
 }
 

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { requestIdOf } from './request-id.middleware';
+import { RequestIdMiddleware, requestIdOf } from './request-id.middleware';
 
 /** The one error body (DESIGN.md "API conventions"). */
 export interface ErrorBody {
@@ -39,6 +39,8 @@ export class ErrorFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
+    // A body the parsers refused (not JSON, too large) fails before Nest's middleware gave it an id.
+    if (!requestIdOf(req) && !res.headersSent) new RequestIdMiddleware().use(req, res, () => undefined);
     const requestId = requestIdOf(req);
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let code = 'internal_error';

@@ -8,10 +8,11 @@ import type { Queue } from 'bullmq';
 import { loadConfig, type DenytraceConfig } from '@denytrace/config';
 import { ingestPaths } from '@denytrace/ingest';
 import { NetworkTable } from '@denytrace/network';
-import { CORRELATE_QUEUE } from '@denytrace/queue';
+import { CORRELATE_QUEUE, DetectProducer } from '@denytrace/queue';
 import { openStore } from '@denytrace/store';
 import { redecideAll } from '@denytrace/traces';
 import { ApiModule } from '../api.module';
+import { HTTP_APP_OPTIONS } from '../http-app-options';
 import { setupOpenApi } from '../openapi';
 import { writeS1Slice, type TruthRequest } from './s1-slice';
 
@@ -46,12 +47,22 @@ export async function seedS1(scenarioDir: string, dataDir: string, pick: (r: Tru
   return truth;
 }
 
+/** A stand-in for the detect queue's producer that records each `runSoon` reason. */
+export class FakeDetectProducer {
+  readonly reasons: string[] = [];
+  async runSoon(reason: string): Promise<boolean> {
+    this.reasons.push(reason);
+    return true;
+  }
+}
+
 /**
  * Test support: the API alone (`ApiModule.forRoot`) on 127.0.0.1, port 0, over the store in `dataDir`,
  * with its own queue prefix in the real Redis (or `unreachableRedis`, to test Redis being down),
- * keys for every role unless `apiKeys` says otherwise. `close()` removes the prefix's keys.
+ * keys for every role unless `apiKeys` says otherwise, more variables in `env`, and `detect` in place
+ * of the real `DetectProducer` when given. `close()` removes the prefix's keys.
  */
-export async function startApiTestApp(o: { dataDir: string; apiKeys?: string; unreachableRedis?: string }): Promise<ApiTestApp> {
+export async function startApiTestApp(o: { dataDir: string; apiKeys?: string; unreachableRedis?: string; env?: Record<string, string>; detect?: FakeDetectProducer }): Promise<ApiTestApp> {
   const config = loadConfig({
     HOME: o.dataDir,
     DENYTRACE_DATA_DIR: o.dataDir,
@@ -59,9 +70,12 @@ export async function startApiTestApp(o: { dataDir: string; apiKeys?: string; un
     DENYTRACE_API_KEYS: o.apiKeys ?? Object.entries(TEST_KEYS).map(([role, key]) => `${role}:${key}`).join(','),
     REDIS_URL: o.unreachableRedis ?? 'redis://127.0.0.1:6379',
     DENYTRACE_LOG_LEVEL: 'silent',
+    ...o.env,
   });
-  const ref = await Test.createTestingModule({ imports: [ApiModule.forRoot(config)] }).compile();
-  const app = ref.createNestApplication({ logger: false });
+  const builder = Test.createTestingModule({ imports: [ApiModule.forRoot(config)] });
+  if (o.detect) builder.overrideProvider(DetectProducer).useValue(o.detect);
+  const ref = await builder.compile();
+  const app = ref.createNestApplication({ ...HTTP_APP_OPTIONS, logger: false });
   setupOpenApi(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -4,6 +4,7 @@ import { loadConfig } from '@denytrace/config';
 import { assertRedisReachable, guardShutdown, RedisUnavailableError } from '@denytrace/queue';
 import { prepareDataDir, ServiceError } from '../context';
 import { configureServeApp } from '../serve/configure-app';
+import { HTTP_APP_OPTIONS } from '../../../api/src/http-app-options';
 import { ServeModule } from '../serve/serve.module';
 
 /** `denytrace serve`: API + collector + worker in one process. */
@@ -12,7 +13,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .summary('run the API, the collector (HTTP push and folder tailing) and the worker in one process')
     .description(
-      'Starts the HTTP API (/v1/traces, /v1/summary, /health, /metrics, /docs), the collector (POST /v1/ingest, and tailing of the folders in --watch) and the correlation worker, on one port, with the SQLite store in the data dir and queues in Redis (REDIS_URL). Each part also runs alone for scale-out: node dist/apps/{api,collector,worker}/src/main.js. Stop with Ctrl-C: in-flight jobs finish first.',
+      'Starts the HTTP API (/v1/traces, /v1/summary, /v1/spikes, /v1/deploys, /v1/webhooks, /health, /metrics, /docs), the collector (POST /v1/ingest, and tailing of the folders in --watch) and the correlation worker, on one port, with the SQLite store in the data dir and queues in Redis (REDIS_URL). Each part also runs alone for scale-out: node dist/apps/{api,collector,worker}/src/main.js. Stop with Ctrl-C: in-flight jobs finish first.',
     )
     .option('--port <n>', 'HTTP port (env PORT, default 8080)')
     .option('--host <addr>', 'address to bind (env HOST, default 127.0.0.1; another address needs DENYTRACE_API_KEYS)')
@@ -36,7 +37,7 @@ export function registerServe(program: Command): void {
       }
       guardShutdown('serve');
       // abortOnError false: a module that fails to start throws here (one line) instead of Nest's exit with a stack.
-      const app = await NestFactory.create(ServeModule.forRoot(config, { worker: o.worker }), { logger: loggerLevels(config.logLevel), abortOnError: false });
+      const app = await NestFactory.create(ServeModule.forRoot(config, { worker: o.worker }), { ...HTTP_APP_OPTIONS, logger: loggerLevels(config.logLevel), abortOnError: false });
       configureServeApp(app);
       app.enableShutdownHooks();
       try {
@@ -52,7 +53,7 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         [
           `denytrace serving on ${url}`,
-          `  API      ${url}/v1/traces, ${url}/v1/summary   docs ${url}/docs   health ${url}/health   metrics ${url}/metrics`,
+          `  API      ${url}/v1/traces, ${url}/v1/summary, ${url}/v1/spikes, ${url}/v1/deploys, ${url}/v1/webhooks   docs ${url}/docs   health ${url}/health   metrics ${url}/metrics`,
           `  push     POST ${url}/v1/ingest${config.watch.length ? `   tailing ${config.watch.join(', ')}` : ''}`,
           `  worker   ${o.worker ? `${config.workerConcurrency} concurrent jobs` : 'not in this process'}   Redis ${config.redisUrl.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@')} prefix ${config.queuePrefix}`,
           `  store    SQLite in ${config.dataDir}`,

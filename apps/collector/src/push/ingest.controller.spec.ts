@@ -47,7 +47,8 @@ describe('POST /v1/ingest', () => {
     });
     @Module({ imports: [ConfigModule.forRoot(config), StoreModule, QueueModule, MetricsModule, HttpCommonModule, CollectorFeaturesModule] })
     class TestCollectorModule {}
-    app = await NestFactory.create(TestCollectorModule, { logger: false });
+    // rawBody as `denytrace serve` creates its app (for the GitHub webhook): pushes must stay streamed with it on.
+    app = await NestFactory.create(TestCollectorModule, { logger: false, rawBody: true });
     await app.listen(0, '127.0.0.1');
     url = `${await app.getUrl()}/v1/ingest`;
     store = app.get(EVENT_STORE);
