@@ -90,7 +90,7 @@ describe('nginx access parser', () => {
     expect(out[1].kind).toBe('event'); // the 1474-byte limit is the reader's (max_line_bytes), not the parser's
   });
 
-  it('CrowdSec nginx-logs expectations: access lines parse, the error-log line is rejected', () => {
+  it('CrowdSec nginx-logs expectations: access lines parse, the error-log line goes to the error-log parser', () => {
     const input = lines(read('corpus/nginx/crowdsec-nginx_http-logs.log'));
     const expected = JSON.parse(read('corpus/nginx/crowdsec-nginx_http-logs.s01-parse.derived.json')).records as Array<{ index: number; Parsed: Record<string, string> }>;
     const p = nginxFormat.createParser({});
@@ -98,7 +98,9 @@ describe('nginx access parser', () => {
       const out = p.parse(line, i + 1);
       const x = expected[i].Parsed;
       if (x.loglevel) {
-        expect(out).toMatchObject({ kind: 'reject', reason: 'no_match' });
+        // "… is not found" is no refusal: the error-log parser skips it (CrowdSec's loglevel: error)
+        expect(x.loglevel).toBe('error');
+        expect(out).toEqual({ kind: 'skip' });
         return;
       }
       const e = ev(out);
@@ -113,6 +115,15 @@ describe('nginx access parser', () => {
       if (x.port) expect(e.url?.port).toBe(Number(x.port));
       expect(e.user?.name).toBe(x.remote_user === '-' ? undefined : x.remote_user);
     });
+  });
+
+  it('an access-module refusal in the error log, mixed into the access stream, is an nginx.error event', () => {
+    // the message nginx's access module writes (ngx_http_access_module: "access forbidden by rule")
+    const line = '2024/03/12 13:50:05 [error] 31#31: *46 access forbidden by rule, client: 198.51.100.243, server: api.example.com, request: "GET /admin/api/tickets HTTP/1.1", host: "api.example.com"';
+    const e = ev(nginxFormat.createParser({}).parse(line, 1));
+    expect(e.event.dataset).toBe('nginx.error');
+    expect(e.source?.ip).toBe('198.51.100.243');
+    expect(e.url?.path).toBe('/admin/api/tickets');
   });
 
   it('ingress-nginx upstreaminfo: the final upstream answered 403 while the client got 502 (SOURCE.md)', () => {

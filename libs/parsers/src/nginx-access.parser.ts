@@ -1,3 +1,4 @@
+import { nginxErrorFormat } from './nginx-error.parser';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { compileLogFormat, jsonVars, type CompiledLogFormat } from './nginx-log-format';
 import { unescapeNginx } from './util/nginx-escape';
@@ -38,8 +39,14 @@ export const COMBINED =
 
 const ERROR_LOG_LINE = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[[a-z]+\] /;
 
+/**
+ * Reads nginx access lines. An nginx error-log line in the same stream (a container's stdout and
+ * stderr collected together, as `docker logs` gives them) is handed to the error-log parser rather
+ * than rejected: its access-module refusals become events, its other messages are skipped.
+ */
 class NginxAccessParser implements LineParser {
   private readonly format: CompiledLogFormat | undefined;
+  private errorLog: LineParser | undefined;
 
   constructor(private readonly options: ParserOptions) {
     this.format = options.nginxLogFormat ? compileLogFormat(options.nginxLogFormat) : undefined;
@@ -49,6 +56,10 @@ class NginxAccessParser implements LineParser {
     const raw = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
     if (raw.trim() === '') return { kind: 'skip' };
     const src = { raw, lineNo, sourceName: this.options.sourceName };
+    if (ERROR_LOG_LINE.test(raw)) {
+      this.errorLog ??= nginxErrorFormat.createParser(this.options);
+      return this.errorLog.parse(raw, lineNo);
+    }
     if (this.format) {
       const vars = this.format.match(raw);
       if (!vars) {
@@ -98,7 +109,6 @@ function readDefault(line: string): Map<string, string> | 'json' | 'none' {
 
 function describe(line: string, why: 'json' | 'none'): string {
   if (why === 'json') return 'not a JSON object';
-  if (ERROR_LOG_LINE.test(line)) return 'nginx error-log line, not an access record';
   return 'not an nginx access line (combined, upstreaminfo or JSON); pass its log_format';
 }
 
