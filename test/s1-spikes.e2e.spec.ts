@@ -58,7 +58,7 @@ describe.each([
     expect(seconds(s.detected_at, inc.first_403_at)).toBeLessThanOrEqual(120);
     expect(Math.abs(seconds(s.start, inc.first_403_at))).toBeLessThanOrEqual(60);
     expect(s.status).toBe('resolved');
-    expect(Math.abs(seconds(s.end!, inc.last_403_at))).toBeLessThanOrEqual(5 * 60);
+    expect(Math.abs(seconds(s.end!, inc.last_403_at))).toBeLessThanOrEqual(60);
     expect(s.top_emitter.layer).toBe(inc.emitting_layer);
     expect([inc.rule_id, ...(inc.rule_ids ?? [])]).toContain(s.top_emitter.rule_id);
     if (inc.deploy) expect(s.deploy).toMatchObject({ service: inc.deploy.service, version: inc.deploy.version });

@@ -29,7 +29,7 @@ const MIN = 60_000;
  * Each tick: significant series (candidates.ts) that belong to an open spike (one of its series, or
  * sharing most of its 403s) update it; the rest are clustered and explained (classify.ts) into new
  * spikes; an open spike whose series has not been elevated for `resolveAfterMs` is resolved, its
- * `end` being its last 403. Pure: same data and ticks, same spikes (ids are content hashes).
+ * `end` being its last 403 before the series stopped being elevated. Pure: same data and ticks, same spikes (ids are content hashes).
  */
 export class Detector {
   private readonly open = new Map<string, Spike>();
@@ -68,7 +68,8 @@ export class Detector {
       if (t - Date.parse(s.last_elevated_at) >= this.o.resolveAfterMs) {
         this.open.delete(s.id);
         s.status = 'resolved';
-        s.end = this.lastDenial(s, t);
+        // the last 403 while the series was still elevated: later ones are its usual background
+        s.end = this.lastDenial(s, Date.parse(s.last_elevated_at));
         s.summary = spikeSummary(s);
         res.resolved.push(s);
       } else {
