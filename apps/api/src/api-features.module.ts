@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { DashboardFiles } from './dashboard/dashboard-files';
 import { DeploysController } from './deploys/deploys.controller';
 import { DeploysService } from './deploys/deploys.service';
 import { GithubWebhookController } from './deploys/github-webhook.controller';
@@ -22,7 +24,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
  */
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', logger: false })],
-  controllers: [TracesController, SummaryController, SpikesController, GithubWebhookController, DeploysController, WebhooksController, HealthController, MetricsController],
-  providers: [TracesService, SummaryService, SpikesService, DeploysService, WebhooksService, QueueStatsService],
+  controllers: [TracesController, SummaryController, SpikesController, GithubWebhookController, DeploysController, WebhooksController, HealthController, MetricsController, DashboardController],
+  providers: [TracesService, SummaryService, SpikesService, DeploysService, WebhooksService, QueueStatsService, { provide: DashboardFiles, useFactory: () => new DashboardFiles() }],
 })
 export class ApiFeaturesModule {}

@@ -22,6 +22,9 @@ export interface CounterRow {
   count: number;
 }
 
+/** Columns `counterTotals` may group by. */
+export type CounterColumn = 'minute' | 'dataset' | 'layer' | 'status' | 'method_class' | 'country';
+
 /** A rejected record kept for inspection: file, 1-based line, reason, and the raw text (bounded). */
 export interface QuarantineRow {
   source_file: string;
@@ -71,6 +74,16 @@ export interface VerdictCountRow {
   key: string;
   count: number;
 }
+
+/** What `verdictCounts` can group and filter verdicts by. */
+export type VerdictCountGroup = 'layer' | 'rule' | 'country' | 'network' | 'path';
+
+/**
+ * Only verdicts whose key equals the given value, for each group named (all must hold): the same
+ * keys `verdictCounts` returns, so `unknown` matches an absent key and `path` is the folded
+ * `METHOD /route/{id}`. Lets a dashboard click a rule, country, network or route to filter.
+ */
+export type VerdictCountFilter = Partial<Record<VerdictCountGroup, string>>;
 
 /** How far the verdicts of one re-decision window are behind its events. */
 export interface WindowVersion {
@@ -172,14 +185,18 @@ export interface EventStore extends DetectionStore {
   replaceTracesIfCurrent(window: number, windowMs: number, version: number, verdicts: readonly Verdict[]): Promise<boolean>;
   /**
    * Verdicts counted by `groupBy` in time buckets of `intervalMs`, over first_seen in [since, until),
-   * optionally for one status. `network` is the client network, `path` the route (ids folded).
+   * optionally for one status and only verdicts matching `where`. `network` is the client network,
+   * `path` the route (ids folded).
    */
-  verdictCounts(q: { since: string; until: string; groupBy: 'layer' | 'rule' | 'country' | 'network' | 'path'; intervalMs: number; status?: number }): Promise<VerdictCountRow[]>;
+  verdictCounts(q: { since: string; until: string; groupBy: VerdictCountGroup; intervalMs: number; status?: number; where?: VerdictCountFilter }): Promise<VerdictCountRow[]>;
 
   /** Per-dataset coverage in [since, until) from the counters. */
   coverage(since: string, until: string): Promise<DatasetCoverage[]>;
-  /** Summed counters in [since, until) grouped by the given columns. */
-  counterTotals(since: string, until: string, groupBy: ReadonlyArray<'dataset' | 'layer' | 'status' | 'method_class' | 'country'>): Promise<Array<Record<string, string | number>>>;
+  /**
+   * Summed counters in [since, until) grouped by the given columns (`minute`: the UTC minute, epoch
+   * ms, so a chart can divide its buckets' 403s by the requests counted in them).
+   */
+  counterTotals(since: string, until: string, groupBy: ReadonlyArray<CounterColumn>): Promise<Array<Record<string, string | number>>>;
 
   close(): Promise<void>;
 }

@@ -134,5 +134,36 @@ export function describeBatchesAndWindows(current: () => EventStore): void {
       ]);
       expect(await store.verdictCounts({ ...q, since: at(W), until: at(2 * W), groupBy: 'layer' })).toEqual([]);
     });
+
+    it('counts only the verdicts matching a filter on any key (unknown = absent, path = folded route)', async () => {
+      const v = (traceId: string, firstSeenMs: number, o: { layer?: Layer | null; rule?: string | null; country?: string | null; path?: string | null }) => {
+        const base = suiteVerdict({ traceId, firstSeenMs, layer: o.layer, ruleId: o.rule });
+        return { ...base, client: { ...base.client, country: o.country ?? null, network: null }, request: { ...base.request, method: 'GET', path: o.path ?? null } };
+      };
+      await store.replaceTraces(at(0), at(W), [
+        v('a', 1 * MIN, { layer: 'waf', rule: 'GeoBlock', country: 'BR', path: '/v1/orders/123' }),
+        v('b', 2 * MIN, { layer: 'waf', rule: 'GeoBlock', country: 'BR', path: '/v1/invoices' }),
+        v('c', 6 * MIN, { layer: 'app', rule: 'invoice.close', country: 'DE', path: '/v1/orders/456' }),
+        v('d', 7 * MIN, { layer: 'waf', rule: 'RateLimit', country: null, path: '/v1/orders/789' }),
+      ]);
+      const q = { since: at(0), until: at(W), intervalMs: W };
+      expect(await store.verdictCounts({ ...q, groupBy: 'layer', where: { path: 'GET /v1/orders/{id}' } })).toEqual([
+        { bucket: at(0), key: 'waf', count: 2 }, { bucket: at(0), key: 'app', count: 1 },
+      ]);
+      expect(await store.verdictCounts({ ...q, groupBy: 'path', where: { rule: 'GeoBlock' } })).toEqual([
+        { bucket: at(0), key: 'GET /v1/invoices', count: 1 }, { bucket: at(0), key: 'GET /v1/orders/{id}', count: 1 },
+      ]);
+      expect(await store.verdictCounts({ ...q, groupBy: 'rule', where: { country: 'unknown' } })).toEqual([{ bucket: at(0), key: 'RateLimit', count: 1 }]);
+      expect(await store.verdictCounts({ ...q, groupBy: 'country', where: { layer: 'waf', rule: 'GeoBlock' } })).toEqual([{ bucket: at(0), key: 'BR', count: 2 }]);
+      expect(await store.verdictCounts({ ...q, groupBy: 'layer', where: { country: 'FR' } })).toEqual([]);
+    });
+
+    it('counts requests per counter minute (the denominators of a chart\'s deny ratio)', async () => {
+      await store.addCounters([counter(0, { count: 3 }), counter(0, { count: 4, status: 200 }), counter(2, { count: 5, layer: 'cdn', dataset: 'aws.cloudfront' })]);
+      const rows = await store.counterTotals(at(0), at(W), ['minute', 'dataset']);
+      expect(rows.map((r) => ({ ...r, minute: Number(r.minute) })).sort((a, b) => a.minute - b.minute)).toEqual([
+        { minute: T0, dataset: counter(0).dataset, count: 7 }, { minute: T0 + 2 * MIN, dataset: 'aws.cloudfront', count: 5 },
+      ]);
+    });
   });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { seedS1, startApiTestApp, TEST_KEYS, type ApiTestApp } from '../testing/api-test-app';
@@ -39,7 +39,7 @@ describe('GET /v1/summary', () => {
     const { status, body } = await get('/v1/summary?since=2024-03-12T11:00:00Z&until=2024-03-12T14:00:00Z&groupBy=layer&interval=1h');
     expect(status).toBe(200);
     expect(body).toMatchObject({ since: '2024-03-12T11:00:00.000Z', until: '2024-03-12T14:00:00.000Z', groupBy: 'layer', status: 403, interval: '1h', interval_ms: 3_600_000 });
-    expect(body.buckets).toEqual([
+    expect(body.buckets.map(({ bucket, counts }: { bucket: string; counts: unknown }) => ({ bucket, counts }))).toEqual([
       { bucket: '2024-03-12T11:00:00.000Z', counts: {} },
       { bucket: '2024-03-12T12:00:00.000Z', counts: countBy(truth.filter(inFirst), (r) => r.emitting_layer) },
       { bucket: '2024-03-12T13:00:00.000Z', counts: countBy(truth.filter(inSecond), (r) => r.emitting_layer) },
@@ -54,6 +54,34 @@ describe('GET /v1/summary', () => {
     const range = 'since=2024-03-12T11:00:00Z&until=2024-03-12T14:00:00Z';
     expect((await get(`/v1/summary?${range}&groupBy=rule`)).body.totals).toEqual(countBy(truth, (r) => r.rule_id));
     expect((await get(`/v1/summary?${range}&groupBy=country`)).body.totals).toEqual(countBy(truth, (r) => r.country));
+  });
+
+  it('keeps only the verdicts matching a filter on a rule, a country or a route (a dashboard click)', async () => {
+    const range = 'since=2024-03-12T11:00:00Z&until=2024-03-12T14:00:00Z';
+    const geo = await get(`/v1/summary?${range}&rule=geo-blocklist`);
+    expect(geo.status).toBe(200);
+    expect(geo.body.filter).toEqual({ rule: 'geo-blocklist' });
+    expect(geo.body.totals).toEqual(countBy(truth.filter((r) => r.rule_id === 'geo-blocklist'), (r) => r.emitting_layer));
+    expect(geo.body.total).toBeGreaterThan(0);
+    const br = await get(`/v1/summary?${range}&country=BR&groupBy=rule`);
+    expect(br.body.totals).toEqual(countBy(truth.filter((r) => r.country === 'BR'), (r) => r.rule_id));
+    const none = await get(`/v1/summary?${range}&country=ZZ`);
+    expect(none.body.total).toBe(0);
+  });
+
+  it('gives each bucket the requests its widest layer saw (CloudFront here: every request reaches it), the deny ratio\'s denominator', async () => {
+    // The slice's CloudFront lines by hour, read from the TSV's date and time columns.
+    const perHour: Record<string, number> = {};
+    for (const line of readFileSync(join(dir, 'logs', 'cloudfront.log'), 'utf8').split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const [date, time] = line.split('\t');
+      const hour = `${date}T${time.slice(0, 2)}:00:00.000Z`;
+      perHour[hour] = (perHour[hour] ?? 0) + 1;
+    }
+    const { body } = await get('/v1/summary?since=2024-03-12T11:00:00Z&until=2024-03-12T14:00:00Z&interval=1h');
+    expect(body.buckets.map((b: { bucket: string; requests: number }) => [b.bucket, b.requests])).toEqual(body.buckets.map((b: { bucket: string }) => [b.bucket, perHour[b.bucket] ?? 0]));
+    expect(body.requests).toBe(Object.values(perHour).reduce((a, b) => a + b, 0));
+    expect(body.requests).toBeGreaterThanOrEqual(body.total);
   });
 
   it('picks an interval giving at most 500 buckets when none is given', async () => {
@@ -76,6 +104,9 @@ describe('GET /v1/summary', () => {
     expect(status).toBe(400);
     expect(body.code).toBe('validation_failed');
     expect(body.details.map((d: { field: string }) => d.field).sort()).toEqual(['groupBy', 'interval', 'since', 'status']);
+    const badLayer = await get('/v1/summary?layer=edge&rule=');
+    expect(badLayer.status).toBe(400);
+    expect(badLayer.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['layer', 'rule']);
   });
 
   it('400 when the interval gives more than 500 buckets or the range is inverted', async () => {

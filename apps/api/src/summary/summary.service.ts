@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@denytrace/http';
-import { InjectStore, type EventStore } from '@denytrace/store';
+import { InjectStore, type EventStore, type VerdictCountFilter } from '@denytrace/store';
 import { utcMs } from '../common/api-time';
 import { bucketCount, bucketStarts, formatInterval, MAX_BUCKETS, parseInterval, pickInterval } from './interval';
 import type { SummaryGroupBy, SummaryQuery } from './summary.query';
@@ -20,6 +20,14 @@ export interface Summary {
   interval_ms: number;
   /** Every verdict counted in the range. */
   total: number;
+  /**
+   * Requests counted in the range: the sum of the buckets' `requests`. With a `country` filter, that
+   * country's requests; the other filters do not narrow it (the counters do not carry rules,
+   * networks or routes), so a deny ratio is only meaningful without them.
+   */
+  requests: number;
+  /** The filters applied (`layer`, `rule`, `country`, `network`, `path`), empty when none. */
+  filter: VerdictCountFilter;
   /** Every key seen, most verdicts first (ties by key): the legend's order. */
   keys: string[];
   /** Verdicts per key over the whole range. */
@@ -27,9 +35,11 @@ export interface Summary {
   /**
    * Every bucket of the range, empty ones included, oldest first. `bucket` is its start (ISO-8601
    * UTC, aligned to multiples of the interval since the epoch, so the first may start before
-   * `since`); `counts` holds only keys with at least one verdict.
+   * `since`); `counts` holds only keys with at least one verdict; `requests` the requests seen in the
+   * bucket by the layer (dataset) that saw the most of them — the widest view, the denominator of
+   * the bucket's deny ratio (403s / requests).
    */
-  buckets: Array<{ bucket: string; counts: Record<string, number> }>;
+  buckets: Array<{ bucket: string; counts: Record<string, number>; requests: number }>;
 }
 
 /** `GET /v1/summary`: `store.verdictCounts` in dense, aligned time buckets. */
@@ -39,7 +49,8 @@ export class SummaryService {
 
   /**
    * Counts the verdicts whose first_seen lies in [since, until) with the given status, by `groupBy`,
-   * in buckets of `interval`. Defaults: until now, since 24 h before until, group by layer, status
+   * in buckets of `interval`, only those matching the query's filters, with the requests counted in
+   * each bucket (see {@link Summary.buckets}). Defaults: until now, since 24 h before until, group by layer, status
    * 403, the interval from {@link pickInterval}.
    * @throws ApiError 400 `validation_failed` when since ≥ until or the interval gives more than 500 buckets.
    */
@@ -56,11 +67,15 @@ export class SummaryService {
     const status = q.status ?? 403;
     const since = new Date(sinceMs).toISOString();
     const until = new Date(untilMs).toISOString();
-    const rows = await this.store.verdictCounts({ since, until, groupBy, intervalMs, status });
+    const filter: VerdictCountFilter = {};
+    for (const k of ['layer', 'rule', 'country', 'network', 'path'] as const) if (q[k] !== undefined) filter[k] = q[k];
+    const rows = await this.store.verdictCounts({ since, until, groupBy, intervalMs, status, where: filter });
 
     const starts = bucketStarts(sinceMs, untilMs, intervalMs);
     const first = starts[0];
-    const buckets = starts.map((b) => ({ bucket: new Date(b).toISOString(), counts: {} as Record<string, number> }));
+    const buckets = starts.map((b) => ({ bucket: new Date(b).toISOString(), counts: {} as Record<string, number>, requests: 0 }));
+    const perDataset = await this.requestsByBucket(since, until, first, intervalMs, buckets.length, filter.country);
+    for (const byDataset of perDataset) for (const [i, n] of byDataset) if (n > buckets[i].requests) buckets[i].requests = n;
     const totals: Record<string, number> = {};
     let total = 0;
     for (const row of rows) {
@@ -72,6 +87,24 @@ export class SummaryService {
       total += row.count;
     }
     const keys = Object.keys(totals).sort((a, b) => totals[b] - totals[a] || (a < b ? -1 : a > b ? 1 : 0));
-    return { since, until, groupBy, status, interval: formatInterval(intervalMs), interval_ms: intervalMs, total, keys, totals, buckets };
+    const requests = buckets.reduce((sum, b) => sum + b.requests, 0);
+    return { since, until, groupBy, status, interval: formatInterval(intervalMs), interval_ms: intervalMs, total, requests, filter, keys, totals, buckets };
+  }
+
+  /**
+   * Requests per bucket index and dataset from the per-minute counters over [since, until), one map
+   * per dataset (bucket index → requests); only `country`'s rows when given.
+   */
+  private async requestsByBucket(since: string, until: string, firstMs: number, intervalMs: number, n: number, country?: string): Promise<Array<Map<number, number>>> {
+    const rows = await this.store.counterTotals(since, until, country === undefined ? ['minute', 'dataset'] : ['minute', 'dataset', 'country']);
+    const byDataset = new Map<string, Map<number, number>>();
+    for (const r of rows) {
+      if (country !== undefined && (r.country || 'unknown') !== country) continue;
+      const i = Math.min(Math.max(Math.floor((Number(r.minute) - firstMs) / intervalMs), 0), n - 1);
+      const m = byDataset.get(String(r.dataset)) ?? new Map<number, number>();
+      byDataset.set(String(r.dataset), m);
+      m.set(i, (m.get(i) ?? 0) + Number(r.count));
+    }
+    return [...byDataset.values()];
   }
 }

@@ -2,8 +2,8 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { hasRefusalMark, type DeliveryRecord, type DenyEvent, type Deploy, type Spike, type Verdict, type WebhookSubscription } from '@denytrace/schema';
 import type { DeployFilter, DimensionCounterRow, SpikeFilter } from '../detection-store';
 import type {
-  CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
-  VerdictCountRow, WindowVersion, WriteBatch,
+  CounterColumn, CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
+  VerdictCountFilter, VerdictCountRow, WindowVersion, WriteBatch,
 } from '../event-store';
 import { StoreError } from '../store-error';
 import { isoToMs } from '../time-range';
@@ -252,11 +252,11 @@ export class ElasticsearchEventStore implements EventStore {
     return this.windows.replaceIfCurrent(window, windowMs, version, verdicts, this.traces);
   }
 
-  async verdictCounts(q: { since: string; until: string; groupBy: VerdictGroup; intervalMs: number; status?: number }): Promise<VerdictCountRow[]> {
+  async verdictCounts(q: { since: string; until: string; groupBy: VerdictGroup; intervalMs: number; status?: number; where?: VerdictCountFilter }): Promise<VerdictCountRow[]> {
     const sinceMs = isoToMs(q.since, 'since');
     const untilMs = isoToMs(q.until, 'until');
     this.live();
-    return verdictCounts(this.client, this.names.tracesPattern, { sinceMs, untilMs, groupBy: q.groupBy, intervalMs: q.intervalMs, status: q.status });
+    return verdictCounts(this.client, this.names.tracesPattern, { sinceMs, untilMs, groupBy: q.groupBy, intervalMs: q.intervalMs, status: q.status, where: q.where });
   }
 
   async coverage(since: string, until: string): Promise<DatasetCoverage[]> {
@@ -267,7 +267,7 @@ export class ElasticsearchEventStore implements EventStore {
   }
 
   async counterTotals(
-    since: string, until: string, groupBy: ReadonlyArray<'dataset' | 'layer' | 'status' | 'method_class' | 'country'>,
+    since: string, until: string, groupBy: ReadonlyArray<CounterColumn>,
   ): Promise<Array<Record<string, string | number>>> {
     const sinceMs = isoToMs(since, 'since');
     const untilMs = isoToMs(until, 'until');

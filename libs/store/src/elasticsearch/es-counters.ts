@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { CounterRow, DatasetCoverage } from '../event-store';
+import type { CounterColumn, CounterRow, DatasetCoverage } from '../event-store';
 import { StoreError } from '../store-error';
 import { runBulk, type EsBulkOptions } from './es-bulk';
 import { storeErrorOf } from './es-errors';
@@ -8,8 +8,7 @@ import { monthSuffix, type EsNames } from './es-names';
 
 const MINUTE_MS = 60_000;
 /** Columns `counterTotals` may group by. */
-export const COUNTER_GROUP_COLUMNS: ReadonlySet<string> = new Set(['dataset', 'layer', 'status', 'method_class', 'country']);
-type CounterColumn = 'dataset' | 'layer' | 'status' | 'method_class' | 'country';
+export const COUNTER_GROUP_COLUMNS: ReadonlySet<string> = new Set(['minute', 'dataset', 'layer', 'status', 'method_class', 'country']);
 
 /** One counter document: the row's key, the minute as epoch ms, and the running count. */
 export type CounterDoc = CounterRow;

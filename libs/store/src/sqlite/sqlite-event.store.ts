@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { hasRefusalMark, type DeliveryRecord, type DenyEvent, type Deploy, type Spike, type Verdict, type WebhookSubscription } from '@denytrace/schema';
 import type { DeployFilter, DimensionCounterRow, SpikeFilter } from '../detection-store';
 import type {
-  CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
-  VerdictCountRow, WindowVersion, WriteBatch,
+  CounterColumn, CounterRow, DatasetCoverage, EventStore, FileState, QuarantinedRecord, QuarantineFilter, QuarantineRow, Retention, TraceFilter,
+  VerdictCountFilter, VerdictCountRow, WindowVersion, WriteBatch,
 } from '../event-store';
 import { StoreError } from '../store-error';
 import { isoToMs, msToIso } from '../time-range';
@@ -28,7 +28,7 @@ export interface SqliteStoreOptions {
 }
 
 /** Columns `counterTotals` may group by (a whitelist: they are spliced into SQL). */
-const GROUP_COLUMNS: ReadonlySet<string> = new Set(['dataset', 'layer', 'status', 'method_class', 'country']);
+const GROUP_COLUMNS: ReadonlySet<string> = new Set(['minute', 'dataset', 'layer', 'status', 'method_class', 'country']);
 /** Bound parameters per `IN (…)` chunk, well under SQLite's limit. */
 const ID_CHUNK = 500;
 const MINUTE_MS = 60_000;
@@ -301,11 +301,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** See {@link SqliteWindowRows.counts} for buckets, keys and order. */
-  async verdictCounts(q: { since: string; until: string; groupBy: VerdictGroup; intervalMs: number; status?: number }): Promise<VerdictCountRow[]> {
+  async verdictCounts(q: { since: string; until: string; groupBy: VerdictGroup; intervalMs: number; status?: number; where?: VerdictCountFilter }): Promise<VerdictCountRow[]> {
     const sinceMs = isoToMs(q.since, 'since');
     const untilMs = isoToMs(q.until, 'until');
     this.conn();
-    return this.windows.counts({ sinceMs, untilMs, groupBy: q.groupBy, intervalMs: q.intervalMs, status: q.status });
+    return this.windows.counts({ sinceMs, untilMs, groupBy: q.groupBy, intervalMs: q.intervalMs, status: q.status, where: q.where });
   }
 
   /** Counter rows whose minute is in [since, until), summed per dataset and layer, ordered by dataset. */
@@ -318,7 +318,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Counter rows whose minute is in [since, until), summed as `count` per value of the `groupBy` columns (ordered by them). */
   async counterTotals(
-    since: string, until: string, groupBy: ReadonlyArray<'dataset' | 'layer' | 'status' | 'method_class' | 'country'>,
+    since: string, until: string, groupBy: ReadonlyArray<CounterColumn>,
   ): Promise<Array<Record<string, string | number>>> {
     const sinceMs = isoToMs(since, 'since');
     const untilMs = isoToMs(until, 'until');

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Verdict } from '@denytrace/schema';
 import { routeTemplate } from '@denytrace/schema';
-import type { VerdictCountRow, WindowVersion } from '../event-store';
+import type { VerdictCountFilter, VerdictCountRow, WindowVersion } from '../event-store';
 import { StoreError } from '../store-error';
 import { msToIso } from '../time-range';
 import type { SqliteTraceRows } from './trace-rows';
@@ -101,28 +101,40 @@ export class SqliteWindowRows {
    * and group key: `layer` the emitting layer, `rule` the decisive rule id, `country` and `network`
    * the client's, `path` the request's method and route with ids folded (`GET /v1/orders/{id}`, as
    * `denytrace report` shows it). Absent keys count as `unknown`. Ordered by bucket, then count
-   * (most first), then key.
+   * (most first), then key. `where` keeps only verdicts whose keys equal its values (`unknown` for
+   * absent ones, the folded route for `path`).
+   * @throws StoreError('invalid_argument') for a bad interval, status, group or filter field.
    */
-  counts(q: { sinceMs: number; untilMs: number; groupBy: VerdictGroup; intervalMs: number; status?: number }): VerdictCountRow[] {
-    const { sinceMs, untilMs, groupBy, intervalMs, status } = q;
+  counts(q: { sinceMs: number; untilMs: number; groupBy: VerdictGroup; intervalMs: number; status?: number; where?: VerdictCountFilter }): VerdictCountRow[] {
+    const { sinceMs, untilMs, groupBy, intervalMs, status, where = {} } = q;
     if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) throw new StoreError('invalid_argument', `intervalMs must be a positive integer, got ${intervalMs}`);
     if (groupBy !== 'path' && !(groupBy in GROUP_SQL)) throw new StoreError('invalid_argument', `cannot count verdicts by ${JSON.stringify(groupBy)}`);
     if (status !== undefined && !Number.isSafeInteger(status)) throw new StoreError('invalid_argument', `status must be an integer, got ${status}`);
-    const where = `first_seen >= ? AND first_seen < ?${status === undefined ? '' : ' AND status = ?'}`;
-    const params: number[] = status === undefined ? [sinceMs, untilMs] : [sinceMs, untilMs, status];
-    const bucket = '(first_seen - ((first_seen % ?) + ?) % ?)';
-    let rows: Array<{ bucket: number; key: string | null; count: number }>;
-    if (groupBy === 'path') {
-      rows = this.pathCounts(where, params, intervalMs);
-    } else {
-      rows = this.db
-        .prepare(`SELECT ${bucket} AS bucket, ${GROUP_SQL[groupBy]} AS key, COUNT(*) AS count FROM traces WHERE ${where} GROUP BY bucket, key`)
-        .all(intervalMs, intervalMs, intervalMs, ...params) as typeof rows;
+    let sqlWhere = `first_seen >= ? AND first_seen < ?${status === undefined ? '' : ' AND status = ?'}`;
+    const params: Array<number | string> = status === undefined ? [sinceMs, untilMs] : [sinceMs, untilMs, status];
+    for (const [field, value] of Object.entries(where)) {
+      if (value === undefined || field === 'path') continue;
+      if (!(field in GROUP_SQL)) throw new StoreError('invalid_argument', `cannot filter verdicts by ${JSON.stringify(field)}`);
+      // The same folding as the keys below: NULL and '' are `unknown`.
+      sqlWhere += ` AND COALESCE(NULLIF(CAST(${GROUP_SQL[field as keyof typeof GROUP_SQL]} AS TEXT), ''), 'unknown') = ?`;
+      params.push(value);
     }
-    // Several raw keys (NULL and '') may fold to `unknown`: merge them.
+    // The route is folded in JS (few distinct raw paths per bucket), so grouping or filtering by it reads method and path.
+    const needPath = groupBy === 'path' || where.path !== undefined;
+    const keySql = groupBy === 'path' ? 'NULL' : GROUP_SQL[groupBy];
+    const raw = this.db
+      .prepare(
+        `SELECT (first_seen - ((first_seen % ?) + ?) % ?) AS bucket, ${keySql} AS key${needPath ? `, json_extract(doc, '$.request.method') AS method, json_extract(doc, '$.request.path') AS path` : ''},
+           COUNT(*) AS count FROM traces WHERE ${sqlWhere} GROUP BY bucket, key${needPath ? ', method, path' : ''}`,
+      )
+      .all(intervalMs, intervalMs, intervalMs, ...params) as Array<{ bucket: number; key: string | null; method?: string | null; path?: string | null; count: number }>;
+    // Several raw keys (NULL and '', raw paths of one route) fold to one key: merge them.
     const merged = new Map<string, VerdictCountRow & { ms: number }>();
-    for (const r of rows) {
-      const key = r.key === null || r.key === '' ? 'unknown' : String(r.key);
+    for (const r of raw) {
+      const route = needPath ? foldRoute(r.method ?? null, r.path ?? null) : undefined;
+      if (where.path !== undefined && route !== where.path) continue;
+      const k = groupBy === 'path' ? route : r.key;
+      const key = k === null || k === undefined || k === '' ? 'unknown' : String(k);
       const id = `${r.bucket}\u0000${key}`;
       const row = merged.get(id);
       if (row) row.count += r.count;
@@ -132,17 +144,11 @@ export class SqliteWindowRows {
       .sort((a, b) => a.ms - b.ms || b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .map(({ bucket: b, key, count }) => ({ bucket: b, key, count }));
   }
+}
 
-  /** Path buckets: SQLite groups by the raw method and path, JS folds ids (few distinct paths per bucket). */
-  private pathCounts(where: string, params: number[], intervalMs: number): Array<{ bucket: number; key: string | null; count: number }> {
-    const raw = this.db
-      .prepare(
-        `SELECT (first_seen - ((first_seen % ?) + ?) % ?) AS bucket, json_extract(doc, '$.request.method') AS method,
-           json_extract(doc, '$.request.path') AS path, COUNT(*) AS count FROM traces WHERE ${where} GROUP BY bucket, method, path`,
-      )
-      .all(intervalMs, intervalMs, intervalMs, ...params) as Array<{ bucket: number; method: string | null; path: string | null; count: number }>;
-    return raw.map((r) => ({ bucket: r.bucket, key: r.path ? `${r.method ?? ''} ${routeTemplate(r.path)}`.trim() : null, count: r.count }));
-  }
+/** A verdict's route key: `METHOD /route/{id}` (ids folded, as `denytrace report` shows it), `unknown` without a path. */
+export function foldRoute(method: string | null, path: string | null): string {
+  return path ? `${method ?? ''} ${routeTemplate(path)}`.trim() : 'unknown';
 }
 
 /** Sorted unique window starts; a non-integer start is a caller bug. */
