@@ -68,7 +68,7 @@ export function parseDeployLine(line: string, source: string): { deploy: Deploy 
  */
 export async function ingestDeployFile(path: string, deps: IngestDeps): Promise<FileSummary> {
   const s: FileSummary = {
-    file: path, format: 'deploys', records: 0, stored: 0, duplicates: 0, refusals: 0, rejected: 0, rejected_by_reason: {},
+    file: path, format: 'deploys', records: 0, stored: 0, duplicates: 0, refusals: 0, rejected: 0, rejected_by_reason: {}, unknown_fields: {},
     skipped_lines: 0, skipped: null, already_ingested: false, first_event: null, last_event: null, resumed_from_line: 0,
   };
   const deploys: Deploy[] = [];

@@ -3,6 +3,7 @@ import { hasRefusalMark, MAX_ORIGINAL_CHARS, type DenyEvent } from '@denytrace/s
 import type { QuarantineRow } from '@denytrace/store';
 import type { NetworkTable } from '@denytrace/network';
 import type { LineItem, ReadSummary } from './line-reader';
+import { countUnknownFields } from './format-drift';
 import { MinuteCounters } from './minute-counters';
 import type { FileSummary, IngestDeps, IngestOptions } from './ingest-types';
 
@@ -52,7 +53,7 @@ export class FileRun {
     this.batchSize = Math.max(1, opts.batchSize ?? 5000);
     this.s = {
       file: path, format: null, records: 0, stored: 0, duplicates: 0, refusals: 0, rejected: 0,
-      rejected_by_reason: {}, skipped_lines: 0, skipped: null, already_ingested: false, first_event: null, last_event: null,
+      rejected_by_reason: {}, unknown_fields: {}, skipped_lines: 0, skipped: null, already_ingested: false, first_event: null, last_event: null,
       resumed_from_line: startLine,
     };
   }
@@ -112,6 +113,7 @@ export class FileRun {
     if (s.first_event === null || ts < s.first_event) s.first_event = ts;
     if (s.last_event === null || ts > s.last_event) s.last_event = ts;
     this.counters.add(e);
+    countUnknownFields(e, s.unknown_fields);
     if (this.keepAll || hasRefusalMark(e)) this.events.push(e);
   }
 

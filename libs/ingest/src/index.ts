@@ -11,3 +11,4 @@ export { unwrapEnvelope, SHIPPER_METADATA_KEYS } from './shipper-envelope';
 export type { StreamTotals } from './stream-run';
 export * from './parallel-ingest';
 export * from './deploy-file';
+export * from './format-drift';

@@ -57,6 +57,8 @@ export interface FileSummary {
   /** Lines rejected (reader and parser), each counted once under its reason in `rejected_by_reason`. */
   rejected: number;
   rejected_by_reason: Record<string, number>;
+  /** Format drift: records per `dataset/field` that carried a field the parser did not know (see format-drift.ts). */
+  unknown_fields: Record<string, number>;
   /** Lines that gave neither a record nor an error: blank lines, headers, comments. */
   skipped_lines: number;
   /** Set when the file was not read at all (see {@link IngestOptions.skipUnknownFormat}); null otherwise. */

@@ -5,6 +5,7 @@ import type { NetworkTable } from '@denytrace/network';
 import { enrich, UNKNOWN_FORMAT_QUARANTINE_LINES } from './file-run';
 import type { FormatRegistry } from './format-registry';
 import type { LineItem } from './line-reader';
+import { countUnknownFields } from './format-drift';
 import { MinuteCounters } from './minute-counters';
 
 /** Lines looked at when (re)detecting a format, from the line in question on. */
@@ -16,6 +17,8 @@ export interface StreamTotals {
   records: number;
   rejected: number;
   rejected_by_reason: Record<string, number>;
+  /** Format drift: records per `dataset/field` with a field the parser did not know. */
+  unknown_fields: Record<string, number>;
   /** Records by format name. */
   formats: Record<string, number>;
   /** Lines that gave neither a record nor an error (blank, headers, comments). */
@@ -61,7 +64,7 @@ export class StreamRun {
   readonly quarantine: QuarantineRow[] = [];
   private unknownQuarantined = 0;
   readonly totals: StreamTotals = {
-    records: 0, rejected: 0, rejected_by_reason: {}, formats: {}, skipped_lines: 0, refusals: 0, first_event: null, last_event: null,
+    records: 0, rejected: 0, rejected_by_reason: {}, unknown_fields: {}, formats: {}, skipped_lines: 0, refusals: 0, first_event: null, last_event: null,
   };
 
   constructor(private readonly opts: StreamRunOptions) {
@@ -152,6 +155,7 @@ export class StreamRun {
     if (t.first_event === null || ts < t.first_event) t.first_event = ts;
     if (t.last_event === null || ts > t.last_event) t.last_event = ts;
     this.counters.add(e);
+    countUnknownFields(e, t.unknown_fields);
     if (this.opts.keepAll || hasRefusalMark(e)) this.events.push(e);
   }
 

@@ -18,6 +18,8 @@ export class DenytraceMetrics {
   readonly eventsIngested = new Counter({ name: 'denytrace_events_ingested_total', help: 'Log records parsed into events', labelNames: ['dataset', 'source'] as const, registers: [this.registry] });
   /** Records rejected (quarantined), by reason. */
   readonly eventsRejected = new Counter({ name: 'denytrace_events_rejected_total', help: 'Log records rejected and quarantined', labelNames: ['reason', 'source'] as const, registers: [this.registry] });
+  /** Format drift: records carrying a field their parser did not know, by dataset and field (bounded, see format-drift.ts). */
+  readonly unknownFields = new Counter({ name: 'denytrace_unknown_fields_total', help: 'Records with a field their parser did not know (format drift)', labelNames: ['dataset', 'field', 'source'] as const, registers: [this.registry] });
   /** Verdicts written, by emitting layer and decisive rule. */
   readonly verdicts = new Counter({ name: 'denytrace_verdicts_total', help: 'Verdicts decided (a trace re-decided counts again)', labelNames: ['emitting_layer', 'rule'] as const, registers: [this.registry] });
   /** Jobs waiting, active, delayed, failed, by queue (set when scraped). */

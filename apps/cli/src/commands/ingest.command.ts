@@ -145,5 +145,6 @@ function renderSummary(results: PathResult[]): string {
     const reasons = Object.entries(s.rejected_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
     t.push([terminalSafe(s.file), s.format ?? (s.skipped ? 'skipped: no known format' : 'unknown'), String(s.records), String(s.refusals), String(s.stored) + (s.already_ingested ? ' (already ingested)' : ''), String(s.rejected), reasons || '-']);
   }
-  return t.toString();
+  const drift = results.flatMap((r) => ('summary' in r ? Object.entries(r.summary.unknown_fields ?? {}).map(([k, n]) => `${k} ${n}`) : []));
+  return drift.length ? `${t.toString()}\nfields the parsers did not know (kept in denytrace.extra_fields): ${terminalSafe(drift.slice(0, 20).join(', '))}${drift.length > 20 ? ' …' : ''}` : t.toString();
 }

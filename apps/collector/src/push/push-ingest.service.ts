@@ -18,6 +18,8 @@ export interface PushResult {
   /** Records rejected (and quarantined under the request's source name), by reason. */
   rejected: number;
   rejected_by_reason: Record<string, number>;
+  /** Format drift: records per `dataset/field` with a field their parser did not know. */
+  unknown_fields: Record<string, number>;
   /** Records by format name. */
   formats: Record<string, number>;
   /** Events newly written (events with a refusal mark, or all with retention `all`). */
@@ -127,7 +129,7 @@ export class PushIngestService {
     if (versions?.length && !(await this.producer.windowsChanged(versions))) {
       this.logger.warn(`${p.source}: written, but Redis did not take the correlate jobs in time; the worker's sweep will decide these windows once Redis is back`);
     }
-    return { accepted: t.records, rejected: t.rejected, rejected_by_reason: t.rejected_by_reason, formats: t.formats, stored, duplicates, already_ingested: already };
+    return { accepted: t.records, rejected: t.rejected, rejected_by_reason: t.rejected_by_reason, unknown_fields: t.unknown_fields, formats: t.formats, stored, duplicates, already_ingested: already };
   }
 
   private countMetrics(body: ParsedBody): void {
@@ -135,5 +137,9 @@ export class PushIngestService {
     for (const c of body.counters) byDataset.set(c.dataset, (byDataset.get(c.dataset) ?? 0) + c.count);
     for (const [dataset, n] of byDataset) this.metrics.eventsIngested.inc({ dataset, source: 'http' }, n);
     for (const [reason, n] of Object.entries(body.totals.rejected_by_reason)) this.metrics.eventsRejected.inc({ reason, source: 'http' }, n);
+    for (const [key, n] of Object.entries(body.totals.unknown_fields)) {
+      const slash = key.indexOf('/');
+      this.metrics.unknownFields.inc({ dataset: slash > 0 ? key.slice(0, slash) : '', field: slash > 0 ? key.slice(slash + 1) : key, source: 'http' }, n);
+    }
   }
 }
