@@ -60,7 +60,7 @@ describe('service: s1 pushed over HTTP, decided by the worker', () => {
     let i = 0;
     for (const b of bodies) await push(base, b.lines, { gzip: i++ % 2 === 0 });
     await drain(config, 240_000);
-  });
+  }, 400_000);
 
   afterAll(async () => {
     await app?.close();
