@@ -109,7 +109,7 @@ export function explainCluster(cl: Cluster, data: DetectionData, t: number, depl
     }
   }
   const ips = dominant(ds, (d) => d.ip);
-  const rule = dominant(ds, (d) => d.rule_type ?? (d.layer === 'waf' ? 'unknown' : 'policy'));
+  const rule = dominant(ds, (d) => d.rule_type ?? (d.rule_id && d.layer !== 'waf' ? 'policy' : 'unknown'));
   if (ips && ips.share >= o.singleSourceShare && rule && /managed|rate|unknown/i.test(rule.value)) return undefined;
   const w = Math.max(...cl.members.map((m) => m.windowMs));
   const net = dominantExcess(data, ds, 'source.ip', networkOfDenial, t, w, o, dataStart);

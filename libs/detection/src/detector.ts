@@ -92,6 +92,7 @@ export class Detector {
         continue;
       }
       const s = this.create(ex, cl.members, [...cl.denialIdx], t);
+      if (s.denied < this.o.minDenied) continue; // narrowed to fewer 403s than a spike needs
       this.open.set(s.id, s);
       res.opened.push(s);
     }

@@ -8,7 +8,7 @@ import { ALERT_QUEUE, CORRELATE_QUEUE, DETECT_QUEUE, type AlertJobData } from '@
 import type { Spike } from '@denytrace/schema';
 import { InjectStore, type EventStore } from '@denytrace/store';
 import { InjectWorkerClock, type WorkerClock } from '../correlate/worker-clock';
-import { ticksToRun } from './detect-clock';
+import { LIVE_WITHIN_MS, sourcesReached, ticksToRun } from './detect-clock';
 
 /** What one detection run did; the BullMQ job's return value. */
 export interface DetectOutcome {
@@ -33,7 +33,8 @@ export const MAX_WAIT_FOR_VERDICTS_MS = 120_000;
 /**
  * Runs spike detection incrementally for the `detect` queue: loads the counters and 403 verdicts
  * of [first tick − 6 h − 5 min, last tick), the open spikes and the deploys from the store, runs the
- * ticks not evaluated yet (see detect-clock.ts) once the correlate queue is idle, writes the spikes that changed, and enqueues alert
+ * ticks not evaluated yet (see detect-clock.ts) once the correlate queue is idle, every source has
+ * reached the tick (`sourcesReached`) and — for a backlog far behind the clock — the data stopped growing, writes the spikes that changed, and enqueues alert
  * jobs. The last evaluated tick and a lock live in Redis under the queue prefix, so two workers never
  * evaluate a tick twice. Notifications are claimed in the store first (`claimNotification`: firing
  * once, resolved once, never firing after resolved) and enqueued with a deterministic job id.
@@ -91,10 +92,19 @@ export class DetectService {
     const none: DetectOutcome = { from: null, to: null, ticks: 0, opened: 0, resolved: 0, alerts: 0 };
     const bounds = await this.store.eventTimeBounds();
     if (!bounds) return none;
+    const now = this.clock();
+    const coverage = await this.store.coverage(new Date(0).toISOString(), new Date(now + 86_400_000).toISOString());
+    // A backlog (log time more than an hour behind the clock) is evaluated once it stops growing:
+    // files pushed one after another would otherwise be judged on the first sources alone.
+    const seen = JSON.stringify(coverage.map((c) => [c.dataset, c.records, c.last_minute]));
+    const previous = await redis.get(this.key('data_seen'));
+    await redis.set(this.key('data_seen'), seen);
+    if (now - Date.parse(bounds.last) >= LIVE_WITHIN_MS && seen !== previous) return { ...none, skipped: true };
+    const reached = sourcesReached(coverage) ?? Date.parse(bounds.last);
     const last = await redis.get(this.key('last_tick'));
     const ticks = ticksToRun({
-      lastTick: last ? Number(last) : undefined, firstData: Date.parse(bounds.first), lastData: Date.parse(bounds.last),
-      now: this.clock(), tickMs: o.tickMs, minStartMs: o.minBaselineMs + o.windowsMs[0]!,
+      lastTick: last ? Number(last) : undefined, firstData: Date.parse(bounds.first), lastData: Date.parse(bounds.last), reached,
+      now, tickMs: o.tickMs, minStartMs: o.minBaselineMs + o.windowsMs[0]!,
     });
     if (ticks.length === 0) return none;
     const longest = Math.max(...o.windowsMs);
