@@ -18,12 +18,15 @@ const DeployLine = z.object({
 const HEAD_BYTES = 8192;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-/** Whether these first lines are deploy events: every non-blank one a JSON object with string service, version and started_at. */
+/**
+ * Whether these first lines are deploy events: at least half of the non-blank ones are JSON objects
+ * with string service, version and started_at, and every line starts like a JSON object — so one
+ * broken line does not turn a deploys file into an unknown format (it is quarantined on its own).
+ */
 export function isDeploySample(lines: readonly string[]): boolean {
   const filled = lines.map((l) => l.trim()).filter((l) => l !== '');
-  if (filled.length === 0) return false;
-  return filled.every((l) => {
-    if (l.charCodeAt(0) !== 0x7b) return false;
+  if (filled.length === 0 || !filled.every((l) => l.charCodeAt(0) === 0x7b)) return false;
+  const deploys = filled.filter((l) => {
     try {
       const o = JSON.parse(l) as Record<string, unknown>;
       return typeof o.service === 'string' && typeof o.version === 'string' && typeof o.started_at === 'string';
@@ -31,6 +34,7 @@ export function isDeploySample(lines: readonly string[]): boolean {
       return false;
     }
   });
+  return deploys.length * 2 >= filled.length;
 }
 
 /** Whether a file holds deploy events (looks at its first 8 KiB, decompressed if gzip; a partial last line is ignored). */

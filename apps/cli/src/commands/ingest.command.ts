@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
-import { ingestPathsParallel, type PathResult } from '@denytrace/ingest';
+import { DEPLOYS_FORMAT, ingestPathsParallel, type PathResult } from '@denytrace/ingest';
 import { FORMATS, compileLogFormat, type ParserOptions } from '@denytrace/parsers';
 import { redecide } from '@denytrace/traces';
 import { openContext, UsageError } from '../context';
@@ -27,7 +27,7 @@ export function registerIngest(program: Command): void {
     .description(
       'Reads WAF, CDN, gateway and application logs (format detected per file from its content), keeps every event that carries a refusal mark and per-minute counts of the rest, then joins each request across layers and decides the emitting layer and decisive rule of every refusal. Bad lines are counted by reason, quarantined with file:line, and never stop the read. Re-ingesting a file adds nothing.',
     )
-    .addOption(new Option('--format <name>', 'force one format for every file instead of detecting it').choices(FORMATS.map((f) => f.name)))
+    .addOption(new Option('--format <name>', 'force one format for every file instead of detecting it (`deploys`: deploy-events JSON lines)').choices([...FORMATS.map((f) => f.name), DEPLOYS_FORMAT]))
     .option('--nginx-log-format <directive|file>', "your nginx log_format, as the directive (\"log_format main '$remote_addr …';\") or a file holding it (env DENYTRACE_NGINX_LOG_FORMAT)")
     .option('--app-field-map <file>', 'JSON mapping ECS field → dotted path in your app log records, for shapes the defaults do not know')
     .option('--max-line-bytes <n>', 'reject longer lines as line_too_long (env DENYTRACE_MAX_LINE_BYTES, default 65536)')
