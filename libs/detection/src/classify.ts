@@ -2,6 +2,7 @@ import { defaultNetworkOf } from '@denytrace/network';
 import type { Deploy, SpikeKind } from '@denytrace/schema';
 import { hasVolume, latestDeploy, testRatio, type Candidate } from './candidates';
 import { narrowCidr } from './cidr';
+import { binomialUpperTail } from './stats';
 import type { Denial } from './denial';
 import { keyOf, RULE_DIMENSION } from './keys';
 import type { DetectionOptions } from './options';
@@ -134,7 +135,8 @@ export function explainCluster(cl: Cluster, data: DetectionData, t: number, depl
 /**
  * The value of `dimension` that holds the largest share of the cluster's excess 403s: for each value
  * among its 403s, the cluster's 403s with that value minus what the value's baseline ratio predicts
- * for its requests in [t − w, t) (never below 0). "Accounts for it best" means most of the rise, not most of the
+ * for its requests in [t − w, t), counted only when that many 403s are unlikely for the value
+ * (binomial p < `elevatedAlpha`). "Accounts for it best" means most of the rise, not most of the
  * 403s: a country's usual 403s from other networks do not hide that one network is the change.
  */
 function dominantExcess(
@@ -150,7 +152,9 @@ function dominantExcess(
   }
   for (const [v, k] of counts) {
     const r = testRatio(data, keyOf(dimension, v, '*'), t, w, o, dataStart);
-    const excess = r ? Math.max(0, k - r.requests * r.expected) : 0;
+    // Only a value whose own 403s are unlikely under its baseline adds to the excess: hundreds of
+    // networks with their usual one or two 403s each must not add up to hide the one that changed.
+    const excess = r && binomialUpperTail(Math.max(k, r.requests), k, r.expected) < o.elevatedAlpha ? Math.max(0, k - r.requests * r.expected) : 0;
     total += excess;
     if (!best || excess > best.excess || (excess === best.excess && v < best.value)) best = { value: v, excess };
   }
