@@ -193,6 +193,9 @@ async function main(): Promise<void> {
     for (const name of [CORRELATE_QUEUE, DETECT_QUEUE, ALERT_QUEUE]) {
       const q = new Queue(name, { connection: redisConnection(REDIS), prefix });
       await q.obliterate({ force: true }).catch(() => undefined);
+      const redis = (await q.client) as unknown as import('ioredis').Redis;
+      const keys = await redis.keys(`${prefix}:${name}:*`); // the detect job's state keys
+      if (keys.length) await redis.del(...keys);
       await q.close();
     }
     rmSync(dataDir, { recursive: true, force: true });

@@ -113,6 +113,18 @@ export function explainCluster(cl: Cluster, data: DetectionData, t: number, depl
   const rule = dominant(ds, (d) => d.rule_type ?? (d.rule_id && d.layer !== 'waf' ? 'policy' : 'unknown'));
   if (ips && ips.share >= o.singleSourceShare && rule && /managed|rate|unknown/i.test(rule.value)) return undefined;
   const w = Math.max(...cl.members.map((m) => m.windowMs));
+  // A network is judged against its whole country, not just this cluster: when the country's other
+  // networks are being refused too, this is a region-wide block seen first in one network.
+  const home = dominant(ds, countryOfDenial);
+  if (home && home.share >= o.explainShare) {
+    const countryKey = keyOf('source.geo.country_iso_code', home.value, '*');
+    const countryDs = data.denialsIn(countryKey, t - w, t).map((i) => data.denials[i]!);
+    const spread = dominantExcess(data, countryDs, 'source.ip', networkOfDenial, t, w, o, dataStart);
+    const countryUp = dominantExcess(data, countryDs, 'source.geo.country_iso_code', countryOfDenial, t, w, o, dataStart);
+    if (countryUp && spread && spread.share < o.explainShare) {
+      return { kind: 'region_block', explainKey: countryKey, dimension: 'source.geo.country_iso_code', value: home.value };
+    }
+  }
   const net = dominantExcess(data, ds, 'source.ip', networkOfDenial, t, w, o, dataStart);
   if (net && net.share >= o.explainShare) {
     const inNet = ds.filter((d) => networkOfDenial(d) === net.value);
