@@ -16,4 +16,5 @@ module.exports = {
   },
   moduleNameMapper: Object.fromEntries(libs.map((l) => [`^@denytrace/${l}$`, `<rootDir>/libs/${l}/src`])),
   testTimeout: 120000,
+  globalTeardown: '<rootDir>/test/redis-teardown.js',
 };
