@@ -1,7 +1,7 @@
 import { cfRayId, cid, HOP, traceCorrelationIds, uniqueIds, type Decision, type DenyEvent, type NonDecisiveMatch, deferEventId } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp, splitHostPort } from './util/ip';
-import { compact as dropUndef, httpVersion, isPlaceholderId, matchKey, original, present } from './util/fields';
+import { compact as dropUndef, httpVersion, isPlaceholderId, matchKey, original, present, lineShare } from './util/fields';
 import { findDecisiveGroup, groupRuleMatches, rateBasedEvidence, webAclName, type WafGroup } from './util/aws-waf-rules';
 
 /**
@@ -30,15 +30,7 @@ export const awsWafFormat: LogFormat = {
   dataset: 'aws.waf',
   description: 'AWS WAF web ACL logs (wafv2 JSON lines, one request per line)',
   detect(sample: readonly string[]): number {
-    let seen = 0;
-    let hits = 0;
-    for (const raw of sample) {
-      const l = raw.trim();
-      if (l === '') continue;
-      seen++;
-      if (l.charCodeAt(0) === 0x7b && l.includes('"webaclId"') && l.includes('"terminatingRuleId"') && l.includes('"httpRequest"')) hits++;
-    }
-    return seen === 0 ? 0 : hits / seen;
+    return lineShare(sample, (l) => l.charCodeAt(0) === 0x7b && l.includes('"webaclId"') && l.includes('"terminatingRuleId"') && l.includes('"httpRequest"'));
   },
   createParser(options: ParserOptions): LineParser {
     return { parse: (line, lineNo) => parseWafLine(line, lineNo, options) };

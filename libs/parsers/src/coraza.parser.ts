@@ -1,3 +1,4 @@
+import { lineShare } from './util/fields';
 import type { NonDecisiveMatch } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { asText, parseJsonObject } from './util/json-path';
@@ -27,15 +28,7 @@ export const corazaFormat: LogFormat = {
   dataset: 'coraza.waf',
   description: 'Coraza WAF (OWASP CRS) rule matches in Caddy JSON logs or plain log lines',
   detect(sample: readonly string[]): number {
-    let seen = 0;
-    let hits = 0;
-    for (const raw of sample) {
-      const l = raw.trim();
-      if (l === '') continue;
-      seen++;
-      if (l.includes('Coraza: ') && (l.includes('"logger":"http.handlers.waf"') || PLAIN_HEAD.test(l))) hits++;
-    }
-    return seen === 0 ? 0 : 0.95 * (hits / seen);
+    return 0.95 * lineShare(sample, (l) => l.includes('Coraza: ') && (l.includes('"logger":"http.handlers.waf"') || PLAIN_HEAD.test(l)));
   },
   createParser(options: ParserOptions): LineParser {
     const prior = new Map<string, NonDecisiveMatch[]>();

@@ -1,6 +1,6 @@
 import { cid, deferEventId, HOP, uniqueIds, type DenyEvent } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
-import { compact, matchKey, original } from './util/fields';
+import { compact, matchKey, original, lineShare } from './util/fields';
 import { normalizeIp } from './util/ip';
 import { JsonLineAssembler } from './util/json-line-assembler';
 import { asText, isObject, parseJsonObject, type JsonObject } from './util/json-path';
@@ -37,16 +37,8 @@ export const k8sAuditFormat: LogFormat = {
   dataset: 'kubernetes.audit_logs',
   description: 'Kubernetes API-server audit events (audit.k8s.io/v1 Event JSON; AKS and GKE envelopes)',
   detect(sample: readonly string[]): number {
-    let seen = 0;
-    let hits = 0;
-    for (const raw of sample) {
-      const l = raw.trim();
-      if (l === '') continue;
-      seen++;
-      if (l.charCodeAt(0) !== 0x7b) continue;
-      if ((l.includes('"audit.k8s.io/') && l.includes('"auditID"')) || (l.includes('"protoPayload"') && l.includes('"k8s.io"') && l.includes('authorization.k8s.io/'))) hits++;
-    }
-    if (hits > 0) return 0.95 * (hits / seen);
+    const share = lineShare(sample, (l) => l.charCodeAt(0) === 0x7b && ((l.includes('"audit.k8s.io/') && l.includes('"auditID"')) || (l.includes('"protoPayload"') && l.includes('"k8s.io"') && l.includes('authorization.k8s.io/'))));
+    if (share > 0) return 0.95 * share;
     const text = sample.join('\n');
     return /"apiVersion"\s*:\s*"audit\.k8s\.io\//.test(text) && /"auditID"\s*:/.test(text) ? 0.85 : 0;
   },

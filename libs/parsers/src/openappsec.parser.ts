@@ -1,3 +1,4 @@
+import { lineShare } from './util/fields';
 import { traceCorrelationIds } from '@denytrace/schema';
 import type { LineParser, LogFormat, ParseOutcome, ParserOptions } from './parser';
 import { normalizeIp } from './util/ip';
@@ -28,15 +29,7 @@ export const openAppsecFormat: LogFormat = {
   dataset: 'openappsec.security_log',
   description: 'open-appsec WAF security event logs (JSON lines)',
   detect(sample: readonly string[]): number {
-    let seen = 0;
-    let hits = 0;
-    for (const raw of sample) {
-      const l = raw.trim();
-      if (l === '') continue;
-      seen++;
-      if (l.charCodeAt(0) === 0x7b && l.includes('"eventData"') && l.includes('"eventSource"') && (l.includes('"securityAction"') || l.includes('"practiceName"') || l.includes('"eventReferenceId"'))) hits++;
-    }
-    return seen === 0 ? 0 : 0.95 * (hits / seen);
+    return 0.95 * lineShare(sample, (l) => l.charCodeAt(0) === 0x7b && l.includes('"eventData"') && l.includes('"eventSource"') && (l.includes('"securityAction"') || l.includes('"practiceName"') || l.includes('"eventReferenceId"')));
   },
   createParser(options: ParserOptions): LineParser {
     return { parse: (line, lineNo) => parseOpenAppsecLine(line, lineNo, options) };

@@ -115,3 +115,19 @@ function isEmptyObject(o: object): boolean {
   for (const _ in o) return false;
   return true;
 }
+
+/**
+ * Share of the non-blank sample lines (trimmed) that `looksLike` accepts, 0..1; 0 for a blank
+ * sample. The common core of a format's `detect`.
+ */
+export function lineShare(sample: readonly string[], looksLike: (line: string) => boolean): number {
+  let seen = 0;
+  let hits = 0;
+  for (const raw of sample) {
+    const l = raw.trim();
+    if (l === '') continue;
+    seen++;
+    if (looksLike(l)) hits++;
+  }
+  return seen === 0 ? 0 : hits / seen;
+}
