@@ -6,7 +6,7 @@ import { DIMENSION_BUCKET_MS, type DimensionCounterRow, type SpikeDimension } fr
 const MAX_VALUE_CHARS = 256;
 /** Roles counted per event: an app record listing more is counted by its first ones. */
 const MAX_ROLES = 8;
-/** Addresses whose network is remembered between events. */
+/** Addresses (and paths) whose network (route) is remembered between events. */
 const MAX_CACHED_ADDRESSES = 65_536;
 
 /**
@@ -26,6 +26,19 @@ export class DimensionCounters {
   private readonly networks = new Map<string, string | undefined>();
 
   constructor(private readonly network?: NetworkTable) {}
+
+  /** Path → route template, because folding ids runs several patterns per segment. */
+  private readonly routes = new Map<string, string>();
+
+  private routeOf(path: string): string {
+    let r = this.routes.get(path);
+    if (r === undefined) {
+      if (this.routes.size >= MAX_CACHED_ADDRESSES) this.routes.clear();
+      r = routeTemplate(path);
+      this.routes.set(path, r);
+    }
+    return r;
+  }
 
   private networkOf(ip: string): string | undefined {
     if (this.networks.has(ip)) return this.networks.get(ip);
@@ -49,7 +62,7 @@ export class DimensionCounters {
       if (net) this.bump(bucket, ds, 'source.ip', net, methodClass, ok);
     }
     const path = e.url?.path;
-    if (path) this.bump(bucket, ds, 'url.path', routeTemplate(path), methodClass, ok);
+    if (path) this.bump(bucket, ds, 'url.path', this.routeOf(path), methodClass, ok);
     const service = e.service?.name;
     if (service) this.bump(bucket, ds, 'service.name', service, methodClass, ok);
     const roles = e.user?.roles;
